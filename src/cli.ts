@@ -1,0 +1,179 @@
+import { parseArgs } from "node:util";
+import { credentials, Metadata } from "@grpc/grpc-js";
+import { ConfigError, DEV_API_KEY, DEV_JWT_SECRET, flagsToEnv, loadConfig, type Config } from "./config.js";
+import { createLogger } from "./logger.js";
+import { startHerald } from "./main.js";
+import { migrateDownAll, migrateLatest, migrationStatus, openDatabase } from "./storage/database.js";
+import { type ListNotificationsRequest, type ListNotificationsResponse, NotificationServiceClient } from "../gen/herald/v1/notification_service.js";
+import { ListDirection } from "../gen/herald/v1/notification.js";
+import { mintToken } from "./auth/mint-token.js";
+
+const USAGE = `herald <command> [options]
+
+Commands:
+  serve                      run a node (options: any config variable as a flag, e.g. --grpc-port 50051)
+  migrate [up|down|status]   apply, roll back or show database migrations
+  send --user U [--user U2] --code N [--subject S] [--content JSON] [--ephemeral] [--idempotency-key K]
+  list --user U [--limit N] [--cursor C] [--backward] [--unread]
+  token --user U [--ttl SECONDS]   mint a development JWT (HS256 with the configured secret)
+
+Client commands take --addr HOST:PORT and --api-key KEY (default: this config's).`;
+
+function fail(msg: string): never {
+  process.stderr.write(`herald: ${msg}\n`);
+  process.exit(2);
+}
+
+function client(config: Config, addr: string | undefined) {
+  return new NotificationServiceClient(addr ?? `127.0.0.1:${config.grpcPort}`, credentials.createInsecure());
+}
+
+function auth(config: Config, key: string | undefined): Metadata {
+  const md = new Metadata();
+  md.set("authorization", `Bearer ${key ?? config.apiKeys[0]}`);
+  return md;
+}
+
+function call<Req, Res>(fn: (req: Req, md: Metadata, cb: (err: Error | null, res: Res) => void) => unknown, req: Req, md: Metadata) {
+  return new Promise<Res>((resolve, reject) => fn(req, md, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (!command || command === "help" || command === "--help") {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  // Client options are declared; any other `--name value` pair is a config flag (serve, migrate).
+  const clientOptions = {
+    user: { type: "string", multiple: true },
+    code: { type: "string" },
+    subject: { type: "string" },
+    content: { type: "string" },
+    ephemeral: { type: "boolean" },
+    "idempotency-key": { type: "string" },
+    limit: { type: "string" },
+    cursor: { type: "string" },
+    backward: { type: "boolean" },
+    unread: { type: "boolean" },
+    addr: { type: "string" },
+    "api-key": { type: "string" },
+    ttl: { type: "string" },
+  } as const;
+  const flags: Record<string, string> = {};
+  const args: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    const name = a.startsWith("--") ? a.slice(2).split("=")[0]! : "";
+    if (name !== "" && !(name in clientOptions)) {
+      const eq = a.indexOf("=");
+      const v = eq >= 0 ? a.slice(eq + 1) : rest[++i];
+      if (v === undefined) fail(`--${name} needs a value`);
+      flags[name] = v;
+    } else args.push(a);
+  }
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: clientOptions });
+  let config: Config;
+  try {
+    config = loadConfig({ ...process.env, ...flagsToEnv(flags) });
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`configuration error: ${err.message}`);
+    throw err;
+  }
+  const str = (k: keyof typeof values) => (typeof values[k] === "string" ? (values[k] as string) : undefined);
+  const users = (values.user as string[] | undefined) ?? [];
+
+  switch (command) {
+    case "serve": {
+      const log = createLogger({ level: config.logLevel, nodeId: config.nodeId });
+      if (config.devApiKey) log.warn(`DEVELOPMENT MODE: API key is "${DEV_API_KEY}" (set HERALD_API_KEYS)`);
+      if (config.devJwtSecret) log.warn(`DEVELOPMENT MODE: JWT HS256 secret is "${DEV_JWT_SECRET}" (set HERALD_JWT_SECRET)`);
+      const herald = await startHerald(config, log);
+      const shutdown = (signal: string) => {
+        log.info({ signal }, "shutting down");
+        herald.stop().then(
+          () => process.exit(0),
+          (err) => {
+            log.error({ err }, "shutdown failed");
+            process.exit(1);
+          },
+        );
+      };
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+      process.once("SIGINT", () => shutdown("SIGINT"));
+      return;
+    }
+    case "migrate": {
+      const db = openDatabase(config.database);
+      try {
+        const sub = positionals[0] ?? "up";
+        if (sub === "up") process.stdout.write(`applied: ${(await migrateLatest(db)).join(", ") || "nothing (up to date)"}\n`);
+        else if (sub === "down") process.stdout.write(`rolled back: ${(await migrateDownAll(db)).join(", ") || "nothing"}\n`);
+        else if (sub === "status") process.stdout.write(`${JSON.stringify(await migrationStatus(db), null, 2)}\n`);
+        else fail(`unknown migrate command ${sub}`);
+      } finally {
+        await db.destroy();
+      }
+      return;
+    }
+    case "send": {
+      if (users.length === 0) fail("send needs --user");
+      let content: Record<string, unknown> = {};
+      if (str("content") !== undefined) {
+        try {
+          content = JSON.parse(str("content")!);
+        } catch {
+          fail("--content must be a JSON object");
+        }
+      }
+      const c = client(config, str("addr"));
+      const res = await call(c.sendNotifications.bind(c), {
+        notifications: [
+          {
+            userIds: users,
+            code: Number(str("code") ?? "1"),
+            subject: str("subject") ?? "",
+            content,
+            senderId: "",
+            persistent: values.ephemeral !== true,
+            idempotencyKey: str("idempotency-key") ?? "",
+          },
+        ],
+      }, auth(config, str("api-key")));
+      process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
+      c.close();
+      return;
+    }
+    case "list": {
+      if (users.length !== 1) fail("list needs exactly one --user");
+      const c = client(config, str("addr"));
+      const res = await call<ListNotificationsRequest, ListNotificationsResponse>(c.listNotifications.bind(c), {
+        userId: users[0]!,
+        query: {
+          limit: Number(str("limit") ?? "20"),
+          cursor: str("cursor") ?? "",
+          direction: values.backward === true ? ListDirection.LIST_DIRECTION_BACKWARD : ListDirection.LIST_DIRECTION_FORWARD,
+          unreadOnly: values.unread === true,
+          systemFilter: 0,
+        },
+      }, auth(config, str("api-key")));
+      process.stdout.write(`${JSON.stringify(res.page, null, 2)}\n`);
+      c.close();
+      return;
+    }
+    case "token": {
+      if (users.length !== 1) fail("token needs exactly one --user");
+      if (!config.jwt.algorithms[0]?.startsWith("HS")) fail("token can only mint HMAC tokens (HERALD_JWT_SECRET)");
+      process.stdout.write(`${await mintToken({ secret: config.jwt.secret, userId: users[0]!, ttlSec: Number(str("ttl") ?? "3600"), issuer: config.jwt.issuer, audience: config.jwt.audience })}\n`);
+      return;
+    }
+    default:
+      fail(`unknown command ${command}\n\n${USAGE}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  const e = err as { code?: number; details?: string; message?: string };
+  process.stderr.write(`herald: ${e.details ?? e.message ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,301 @@
+import { v7 as uuidv7 } from "uuid";
+import type { CursorCodec } from "./cursor.js";
+import { HeraldError } from "./errors.js";
+import { Limits } from "./limits.js";
+import type {
+  InboxPage,
+  ListDirection,
+  MarkReadTarget,
+  Notification,
+  OutgoingNotification,
+  SendResult,
+  SystemCode,
+  SystemFilter,
+} from "./notification.js";
+import { SystemCode as Codes } from "./notification.js";
+import type { BanStore, FanoutBus, NewNotification, NotificationStore } from "./ports.js";
+import { SendCoalescer } from "./send-coalescer.js";
+import { checkNotificationIds, checkReason, checkSend, checkUserId } from "./validate.js";
+
+/** A listing request as a transport hands it over (cursor still opaque). */
+export interface ListRequest {
+  limit: number;
+  cursor: string;
+  direction: ListDirection;
+  unreadOnly: boolean;
+  systemFilter: SystemFilter;
+}
+
+export interface Logger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Who asked for a change, so that the state-sync event skips the asking connection. */
+export interface Origin {
+  sessionId?: string;
+}
+
+/** WebSocket close codes the domain asks for; defined with the gateway's other codes. */
+export const DomainCloseCode = { disconnected: 4100, banned: 4403 } as const;
+
+/**
+ * The inbox use cases, shared by gRPC and WebSocket: send, list, mark read,
+ * delete, acknowledge, count, and the operator actions (disconnect, ban).
+ * Persistent sends are committed before they are published; a publish failure
+ * never loses a stored notification (connections catch up from the store).
+ */
+export class InboxService {
+  readonly #store: NotificationStore;
+  readonly #bans: BanStore;
+  readonly #bus: FanoutBus;
+  readonly #cursors: CursorCodec;
+  readonly #coalescer: SendCoalescer;
+  readonly #log: Logger;
+  #purgeTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: {
+    store: NotificationStore;
+    bans: BanStore;
+    bus: FanoutBus;
+    cursors: CursorCodec;
+    logger: Logger;
+    maxBatchRows?: number;
+    maxBatchesInFlight?: number;
+  }) {
+    this.#store = options.store;
+    this.#bans = options.bans;
+    this.#bus = options.bus;
+    this.#cursors = options.cursors;
+    this.#log = options.logger;
+    this.#coalescer = new SendCoalescer({
+      store: options.store,
+      maxRows: options.maxBatchRows,
+      maxInFlight: options.maxBatchesInFlight,
+    });
+  }
+
+  get store(): NotificationStore {
+    return this.#store;
+  }
+
+  /** Validates, stores the persistent ones (one batch), then publishes all. */
+  async send(list: OutgoingNotification[]): Promise<SendResult[]> {
+    const now = new Date();
+    checkSend(list, now);
+    const results: SendResult[] = [];
+    const rows: NewNotification[] = [];
+    const rowAt: number[] = [];
+    const pushed: Notification[] = [];
+    list.forEach((n, index) => {
+      for (const userId of n.userIds) {
+        const id = uuidv7();
+        results.push({ index, userId, notificationId: id, seq: 0, duplicate: false });
+        if (n.persistent) {
+          rowAt.push(results.length - 1);
+          rows.push({
+            id,
+            userId,
+            code: n.code,
+            subject: n.subject,
+            content: n.content,
+            senderId: n.senderId,
+            createdAt: now,
+            expireAt: n.expireAt,
+            idempotencyKey: n.idempotencyKey,
+          });
+        } else {
+          pushed.push(this.#build(id, userId, n, now, 0, false));
+        }
+      }
+    });
+    const stored = await this.#coalescer.store(rows);
+    stored.forEach((o, i) => {
+      const r = results[rowAt[i]!]!;
+      r.notificationId = o.id;
+      r.seq = o.seq;
+      r.duplicate = o.duplicate;
+      if (!o.duplicate) pushed.push(this.#build(o.id, r.userId, list[r.index]!, now, o.seq, true));
+    });
+    await this.#publishAll(pushed);
+    return results;
+  }
+
+  async list(userId: string, req: ListRequest, field = "query"): Promise<InboxPage> {
+    checkUserId("user_id", userId);
+    const limit = req.limit === 0 ? Limits.defaultPageSize : req.limit;
+    if (!Number.isInteger(limit) || limit < 1 || limit > Limits.maxPageSize)
+      throw HeraldError.invalid(`${field}.limit`, `must be between 1 and ${Limits.maxPageSize}`);
+    const position = req.cursor === "" ? 0 : this.#cursors.decode(`${field}.cursor`, req.cursor, userId, req.direction);
+    const rows = await this.#store.list(userId, {
+      limit: limit + 1,
+      direction: req.direction,
+      position,
+      unreadOnly: req.unreadOnly,
+      systemFilter: req.systemFilter,
+    });
+    const hasMore = rows.length > limit;
+    const page = hasMore ? rows.slice(0, limit) : rows;
+    const last = page[page.length - 1];
+    if (req.direction === "forward") {
+      return { notifications: page, nextCursor: this.#cursors.encode(userId, "forward", last ? last.seq : position), syncCursor: "", hasMore };
+    }
+    return {
+      notifications: page,
+      nextCursor: hasMore && last ? this.#cursors.encode(userId, "backward", last.seq) : "",
+      syncCursor: req.cursor === "" ? this.#cursors.encode(userId, "forward", page[0]?.seq ?? 0) : "",
+      hasMore,
+    };
+  }
+
+  async delete(userId: string, ids: string[], origin: Origin = {}, field = "ids") {
+    checkUserId("user_id", userId);
+    const checked = checkNotificationIds(field, ids);
+    const deleted = await this.#store.deleteByIds(userId, checked);
+    const unreadCount = await this.#store.unreadCount(userId);
+    if (deleted.length > 0) this.#sync(userId, Codes.DELETED_ELSEWHERE, { notificationIds: deleted, unreadCount }, origin);
+    return { deletedIds: deleted, unreadCount };
+  }
+
+  async markRead(userId: string, target: MarkReadTarget, origin: Origin = {}, field = "ids") {
+    checkUserId("user_id", userId);
+    const checked: MarkReadTarget = "ids" in target ? { ids: checkNotificationIds(field, target.ids) } : target;
+    const changed = await this.#store.markRead(userId, checked);
+    const unreadCount = await this.#store.unreadCount(userId);
+    if (changed.count > 0)
+      this.#sync(
+        userId,
+        Codes.READ_ELSEWHERE,
+        { notificationIds: changed.ids, upToSeq: "upToSeq" in checked ? checked.upToSeq : 0, unreadCount },
+        origin,
+      );
+    return { updatedCount: changed.count, updatedIds: changed.ids, unreadCount };
+  }
+
+  async ack(userId: string, ids: string[], field = "notification_ids"): Promise<number> {
+    return this.#store.ack(userId, checkNotificationIds(field, ids));
+  }
+
+  async unreadCount(userId: string): Promise<number> {
+    checkUserId("user_id", userId);
+    return this.#store.unreadCount(userId);
+  }
+
+  /** Stores a DISCONNECTED notification, then closes the user's connections everywhere. */
+  async disconnect(userId: string, reason: string): Promise<string> {
+    checkUserId("user_id", userId);
+    checkReason("reason", reason);
+    const id = await this.emitSystem(userId, Codes.DISCONNECTED, reason);
+    await this.#bus.publish(userId, {
+      kind: "close",
+      close: { closeCode: DomainCloseCode.disconnected, reason: reason || "disconnected by the server", exceptSessionIds: [], sessionIds: [] },
+    });
+    return id;
+  }
+
+  /** Records the ban, stores a BANNED notification, then closes every connection. */
+  async ban(userId: string, reason: string): Promise<string> {
+    checkUserId("user_id", userId);
+    checkReason("reason", reason);
+    await this.#bans.ban(userId, reason);
+    const id = await this.emitSystem(userId, Codes.BANNED, reason);
+    await this.#bus.publish(userId, {
+      kind: "close",
+      close: { closeCode: DomainCloseCode.banned, reason: "banned", exceptSessionIds: [], sessionIds: [] },
+    });
+    return id;
+  }
+
+  /** Returns the UNBANNED notification's id, or "" when the user was not banned. */
+  async unban(userId: string): Promise<string> {
+    checkUserId("user_id", userId);
+    if (!(await this.#bans.unban(userId))) return "";
+    return this.emitSystem(userId, Codes.UNBANNED, "");
+  }
+
+  isBanned(userId: string): Promise<boolean> {
+    return this.#bans.isBanned(userId);
+  }
+
+  /** Stores and publishes a server-emitted system notification (code <= 0). */
+  async emitSystem(userId: string, code: SystemCode, reason: string): Promise<string> {
+    const now = new Date();
+    const id = uuidv7();
+    const content = reason === "" ? {} : { reason };
+    const [o] = await this.#coalescer.store([
+      { id, userId, code, subject: "", content, senderId: "", createdAt: now, expireAt: null, idempotencyKey: "" },
+    ]);
+    const n = this.#build(id, userId, { code, subject: "", content, senderId: "", expireAt: null }, now, o!.seq, true);
+    await this.#publishAll([n]);
+    return id;
+  }
+
+  /** Deletes expired notifications every `intervalMs` (they are already hidden from reads). */
+  startPurge(intervalMs: number): void {
+    this.#purgeTimer = setInterval(() => {
+      this.#store.purgeExpired(new Date()).catch((err) => this.#log.warn({ err }, "purging expired notifications failed"));
+    }, intervalMs);
+    this.#purgeTimer.unref();
+  }
+
+  stopPurge(): void {
+    clearInterval(this.#purgeTimer);
+  }
+
+  #build(
+    id: string,
+    userId: string,
+    n: Pick<OutgoingNotification, "code" | "subject" | "content" | "senderId" | "expireAt">,
+    now: Date,
+    seq: number,
+    persistent: boolean,
+  ): Notification {
+    return {
+      id,
+      userId,
+      seq,
+      code: n.code,
+      subject: n.subject,
+      content: n.content,
+      senderId: n.senderId,
+      persistent,
+      createdAt: now,
+      readAt: null,
+      expireAt: n.expireAt,
+      ackAt: null,
+    };
+  }
+
+  /**
+   * Persistent notifications are already committed: a failed publish is logged
+   * and repaired by the catch-up from the store. Ephemeral ones exist nowhere
+   * else, so their failed publish fails the call (`unavailable`).
+   */
+  async #publishAll(list: Notification[]): Promise<void> {
+    let ephemeralLost = false;
+    await Promise.all(
+      list.map((n) =>
+        this.#bus.publish(n.userId, { kind: "notification", notification: n }).catch((err) => {
+          if (n.persistent) this.#log.warn({ err, userId: n.userId, seq: n.seq }, "publish failed; connections will catch up from the store");
+          else ephemeralLost = true;
+        }),
+      ),
+    );
+    if (ephemeralLost) throw new HeraldError("unavailable", "fan-out unavailable: ephemeral notifications were not delivered");
+  }
+
+  #sync(
+    userId: string,
+    code: SystemCode,
+    data: { notificationIds: string[]; upToSeq?: number; unreadCount: number },
+    origin: Origin,
+  ): void {
+    this.#bus
+      .publish(userId, {
+        kind: "system_event",
+        exceptSessionId: origin.sessionId ?? "",
+        event: { code, reason: "", notificationIds: data.notificationIds, upToSeq: data.upToSeq ?? 0, unreadCount: data.unreadCount, time: new Date() },
+      })
+      .catch((err) => this.#log.warn({ err, userId }, "state-sync publish failed"));
+  }
+}

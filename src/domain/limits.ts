@@ -1,0 +1,14 @@
+/** Input size limits shared by every transport. Documented in docs/protocol.md and the proto. */
+export const Limits = {
+  maxNotificationsPerSend: 1000,
+  maxRecipientsPerNotification: 1000,
+  maxRecipientsPerSend: 10_000,
+  maxUserIdBytes: 256,
+  maxSubjectBytes: 1024,
+  maxContentBytes: 16 * 1024,
+  maxIdempotencyKeyBytes: 256,
+  maxIdsPerCall: 1000,
+  maxReasonBytes: 1024,
+  maxPageSize: 100,
+  defaultPageSize: 50,
+} as const;

@@ -1,0 +1,27 @@
+import type { FanoutBus, UserEvent } from "../domain/ports.js";
+import { LocalListeners } from "./local-listeners.js";
+
+/** Fan-out for a single node: events go straight to this process's listeners. */
+export class InProcessBus implements FanoutBus {
+  readonly #listeners = new LocalListeners();
+  readonly #onError: (err: unknown) => void;
+
+  constructor(options: { onListenerError?: (err: unknown) => void } = {}) {
+    this.#onError = options.onListenerError ?? (() => {});
+  }
+
+  async publish(userId: string, event: UserEvent): Promise<void> {
+    this.#listeners.deliver(userId, event, this.#onError);
+  }
+
+  subscribe(userId: string, listener: (event: UserEvent) => void): () => void {
+    this.#listeners.add(userId, listener);
+    return () => void this.#listeners.remove(userId, listener);
+  }
+
+  onReconnect(): () => void {
+    return () => {};
+  }
+
+  async close(): Promise<void> {}
+}

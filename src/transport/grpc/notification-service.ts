@@ -1,0 +1,50 @@
+import type { ApiKeyVerifier } from "../../auth/api-keys.js";
+import { HeraldError } from "../../domain/errors.js";
+import type { InboxService } from "../../domain/inbox-service.js";
+import type { NotificationServiceServer } from "../../../gen/herald/v1/notification_service.js";
+import { outgoingFromProto, pageToProto, queryFromProto, seqFromProto } from "./convert.js";
+import { unary } from "./unary.js";
+
+/** herald.v1.NotificationService over the domain's InboxService. */
+export function notificationServiceHandlers(options: {
+  inbox: InboxService;
+  apiKeys: ApiKeyVerifier;
+  logError: (err: unknown, method: string) => void;
+}): NotificationServiceServer {
+  const { inbox } = options;
+  const ctx = { apiKeys: options.apiKeys, logError: options.logError };
+  return {
+    sendNotifications: unary(ctx, "SendNotifications", async (req) => {
+      const list = req.notifications.map(outgoingFromProto);
+      const results = await inbox.send(list);
+      return {
+        results: results.map((r) => ({
+          index: r.index,
+          userId: r.userId,
+          notificationId: r.notificationId,
+          seq: String(r.seq),
+          duplicate: r.duplicate,
+        })),
+      };
+    }),
+    listNotifications: unary(ctx, "ListNotifications", async (req) => {
+      const page = await inbox.list(req.userId, queryFromProto(req.query, "query"), "query");
+      return { page: pageToProto(page) };
+    }),
+    deleteNotifications: unary(ctx, "DeleteNotifications", async (req) => {
+      const r = await inbox.delete(req.userId, req.ids);
+      return { deletedCount: r.deletedIds.length, deletedIds: r.deletedIds, unreadCount: r.unreadCount };
+    }),
+    markNotificationsRead: unary(ctx, "MarkNotificationsRead", async (req) => {
+      const upTo = seqFromProto("up_to_seq", req.upToSeq);
+      if (req.ids.length > 0 && upTo > 0) throw HeraldError.invalid("ids", "give either ids or up_to_seq, not both");
+      if (req.ids.length === 0 && upTo === 0) throw HeraldError.invalid("ids", "give ids or up_to_seq");
+      const r = await inbox.markRead(req.userId, req.ids.length > 0 ? { ids: req.ids } : { upToSeq: upTo });
+      return { updatedCount: r.updatedCount, updatedIds: r.updatedIds, unreadCount: r.unreadCount };
+    }),
+    getUnreadCount: unary(ctx, "GetUnreadCount", async (req) => ({ unreadCount: await inbox.unreadCount(req.userId) })),
+    disconnectUser: unary(ctx, "DisconnectUser", async (req) => ({ notificationId: await inbox.disconnect(req.userId, req.reason) })),
+    banUser: unary(ctx, "BanUser", async (req) => ({ notificationId: await inbox.ban(req.userId, req.reason) })),
+    unbanUser: unary(ctx, "UnbanUser", async (req) => ({ notificationId: await inbox.unban(req.userId) })),
+  };
+}
