@@ -11,9 +11,12 @@ import { migrateLatest, openDatabase } from "./storage/database.js";
 import { NotificationRepository } from "./storage/notification-repository.js";
 import { GrpcServer } from "./transport/grpc/grpc-server.js";
 import { notificationServiceHandlers } from "./transport/grpc/notification-service.js";
+import { JwtVerifier } from "./auth/jwt-verifier.js";
+import { WsGateway } from "./transport/ws/ws-gateway.js";
 
 export interface RunningHerald {
   grpcPort: number;
+  httpPort: number;
   inbox: InboxService;
   db: Knex;
   /** Graceful stop: stop accepting, finish in-flight calls, close connections and the database. */
@@ -47,17 +50,43 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
       logError: (err, method) => log.error({ err, method }, "gRPC handler failed"),
     }),
   });
+  const gateway = new WsGateway({
+    config: config.ws,
+    host: config.host,
+    port: config.httpPort,
+    nodeId: config.nodeId,
+    inbox,
+    bus,
+    verifier: new JwtVerifier({
+      algorithms: config.jwt.algorithms,
+      secret: config.jwt.secret,
+      publicKeyFile: config.jwt.publicKeyFile,
+      jwksFile: config.jwt.jwksFile,
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      clockToleranceSec: config.jwt.clockToleranceSec,
+    }),
+    log,
+    checkReady: async () => {
+      await db.raw("select 1");
+      return true;
+    },
+  });
+  const httpPort = await gateway.start();
   const grpcPort = await grpc.start();
-  log.info({ grpcPort, database: config.database.kind, fanout: config.natsServers.length > 0 ? "nats" : "in-process" }, "herald started");
+  log.info({ grpcPort, httpPort, wsPath: config.ws.path, database: config.database.kind, fanout: config.natsServers.length > 0 ? "nats" : "in-process" }, "herald started");
 
   let stopping: Promise<void> | undefined;
   return {
     grpcPort,
+    httpPort,
     inbox,
     db,
     stop() {
       stopping ??= (async () => {
+        gateway.drain();
         await grpc.stop(config.shutdownGraceMs);
+        await gateway.stop();
         inbox.stopPurge();
         await bus.close();
         await db.destroy();

@@ -36,9 +36,6 @@ export interface Origin {
   sessionId?: string;
 }
 
-/** WebSocket close codes the domain asks for; defined with the gateway's other codes. */
-export const DomainCloseCode = { disconnected: 4100, banned: 4403 } as const;
-
 /**
  * The inbox use cases, shared by gRPC and WebSocket: send, list, mark read,
  * delete, acknowledge, count, and the operator actions (disconnect, ban).
@@ -188,7 +185,7 @@ export class InboxService {
     const id = await this.emitSystem(userId, Codes.DISCONNECTED, reason);
     await this.#bus.publish(userId, {
       kind: "close",
-      close: { closeCode: DomainCloseCode.disconnected, reason: reason || "disconnected by the server", exceptSessionIds: [], sessionIds: [] },
+      close: { kind: "disconnected", reason: reason || "disconnected by the server", exceptSessionIds: [], sessionIds: [] },
     });
     return id;
   }
@@ -201,7 +198,7 @@ export class InboxService {
     const id = await this.emitSystem(userId, Codes.BANNED, reason);
     await this.#bus.publish(userId, {
       kind: "close",
-      close: { closeCode: DomainCloseCode.banned, reason: "banned", exceptSessionIds: [], sessionIds: [] },
+      close: { kind: "banned", reason: "banned", exceptSessionIds: [], sessionIds: [] },
     });
     return id;
   }

@@ -56,8 +56,10 @@ export interface BanStore {
 }
 
 /** How a user's live connections are told to close. */
+export type CloseKind = "disconnected" | "banned" | "session_replaced" | "connection_limit";
+
 export interface CloseCommand {
-  closeCode: number;
+  kind: CloseKind;
   reason: string;
   /** Sessions to spare. */
   exceptSessionIds: string[];
@@ -72,6 +74,11 @@ export type UserEvent =
   | { kind: "close"; close: CloseCommand }
   | { kind: "opened"; sessionId: string; openedAtMs: number; originNode: string };
 
+export interface Subscription {
+  ready: Promise<void>;
+  unsubscribe(): void;
+}
+
 /**
  * The fan-out bus (Centrifuge's Broker): publishes per-user events to every
  * node holding a connection of that user, this node included.
@@ -82,8 +89,11 @@ export interface FanoutBus {
    * handed to the transport; rejects (as `unavailable`) when it could not be.
    */
   publish(userId: string, event: UserEvent): Promise<void>;
-  /** Subscribes to one user's events; returns the unsubscribe function. */
-  subscribe(userId: string, listener: (event: UserEvent) => void): () => void;
+  /**
+   * Subscribes to one user's events. `ready` resolves once events published
+   * anywhere after it are sure to arrive (the subscription reached the broker).
+   */
+  subscribe(userId: string, listener: (event: UserEvent) => void): Subscription;
   /** Called after a lost link to other nodes is back; events may have been missed. */
   onReconnect(listener: () => void): () => void;
   close(): Promise<void>;

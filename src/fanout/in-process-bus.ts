@@ -1,4 +1,4 @@
-import type { FanoutBus, UserEvent } from "../domain/ports.js";
+import type { FanoutBus, Subscription, UserEvent } from "../domain/ports.js";
 import { LocalListeners } from "./local-listeners.js";
 
 /** Fan-out for a single node: events go straight to this process's listeners. */
@@ -14,9 +14,9 @@ export class InProcessBus implements FanoutBus {
     this.#listeners.deliver(userId, event, this.#onError);
   }
 
-  subscribe(userId: string, listener: (event: UserEvent) => void): () => void {
+  subscribe(userId: string, listener: (event: UserEvent) => void): Subscription {
     this.#listeners.add(userId, listener);
-    return () => void this.#listeners.remove(userId, listener);
+    return { ready: Promise.resolve(), unsubscribe: () => void this.#listeners.remove(userId, listener) };
   }
 
   onReconnect(): () => void {

@@ -12,6 +12,59 @@ export const protobufPackage = "herald.internal.v1";
 
 export const protobufFileName = "herald/internal/v1/fanout.proto";
 
+/** CloseKind says why connections are closed; each node maps it to its close code. */
+export enum CloseKind {
+  /** CLOSE_KIND_UNSPECIFIED - Not set. */
+  CLOSE_KIND_UNSPECIFIED = 0,
+  /** CLOSE_KIND_DISCONNECTED - An operator disconnected the user (the client may reconnect). */
+  CLOSE_KIND_DISCONNECTED = 1,
+  /** CLOSE_KIND_BANNED - The user is banned. */
+  CLOSE_KIND_BANNED = 2,
+  /** CLOSE_KIND_SESSION_REPLACED - A newer connection took over (single-connection mode). */
+  CLOSE_KIND_SESSION_REPLACED = 3,
+  /** CLOSE_KIND_CONNECTION_LIMIT - The user has more connections than allowed. */
+  CLOSE_KIND_CONNECTION_LIMIT = 4,
+}
+
+export function closeKindFromJSON(object: any): CloseKind {
+  switch (object) {
+    case 0:
+    case "CLOSE_KIND_UNSPECIFIED":
+      return CloseKind.CLOSE_KIND_UNSPECIFIED;
+    case 1:
+    case "CLOSE_KIND_DISCONNECTED":
+      return CloseKind.CLOSE_KIND_DISCONNECTED;
+    case 2:
+    case "CLOSE_KIND_BANNED":
+      return CloseKind.CLOSE_KIND_BANNED;
+    case 3:
+    case "CLOSE_KIND_SESSION_REPLACED":
+      return CloseKind.CLOSE_KIND_SESSION_REPLACED;
+    case 4:
+    case "CLOSE_KIND_CONNECTION_LIMIT":
+      return CloseKind.CLOSE_KIND_CONNECTION_LIMIT;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum CloseKind");
+  }
+}
+
+export function closeKindToJSON(object: CloseKind): string {
+  switch (object) {
+    case CloseKind.CLOSE_KIND_UNSPECIFIED:
+      return "CLOSE_KIND_UNSPECIFIED";
+    case CloseKind.CLOSE_KIND_DISCONNECTED:
+      return "CLOSE_KIND_DISCONNECTED";
+    case CloseKind.CLOSE_KIND_BANNED:
+      return "CLOSE_KIND_BANNED";
+    case CloseKind.CLOSE_KIND_SESSION_REPLACED:
+      return "CLOSE_KIND_SESSION_REPLACED";
+    case CloseKind.CLOSE_KIND_CONNECTION_LIMIT:
+      return "CLOSE_KIND_CONNECTION_LIMIT";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum CloseKind");
+  }
+}
+
 /**
  * FanoutMessage is what one Herald node publishes to the others about one user.
  * It travels as binary protobuf on NATS; it is not part of the public API.
@@ -45,8 +98,8 @@ export interface FanoutMessage {
 
 /** CloseConnections closes a user's connections. */
 export interface CloseConnections {
-  /** WebSocket close code to use. */
-  closeCode: number;
+  /** Why. */
+  kind: CloseKind;
   /** Close reason text. */
   reason: string;
   /** Sessions to spare (for example the new connection in single-connection mode). */
@@ -272,13 +325,13 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
 };
 
 function createBaseCloseConnections(): CloseConnections {
-  return { closeCode: 0, reason: "", exceptSessionIds: [], sessionIds: [] };
+  return { kind: 0, reason: "", exceptSessionIds: [], sessionIds: [] };
 }
 
 export const CloseConnections: MessageFns<CloseConnections> = {
   encode(message: CloseConnections, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.closeCode !== 0) {
-      writer.uint32(8).uint32(message.closeCode);
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
     }
     if (message.reason !== "") {
       writer.uint32(18).string(message.reason);
@@ -310,7 +363,7 @@ export const CloseConnections: MessageFns<CloseConnections> = {
               break;
             }
 
-            message.closeCode = reader.uint32();
+            message.kind = reader.int32() as any;
             continue;
           }
           case 2: {
@@ -351,11 +404,7 @@ export const CloseConnections: MessageFns<CloseConnections> = {
 
   fromJSON(object: any): CloseConnections {
     return {
-      closeCode: isSet(object.closeCode)
-        ? globalThis.Number(object.closeCode)
-        : isSet(object.close_code)
-        ? globalThis.Number(object.close_code)
-        : 0,
+      kind: isSet(object.kind) ? closeKindFromJSON(object.kind) : 0,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
       exceptSessionIds: globalThis.Array.isArray(object?.exceptSessionIds)
         ? object.exceptSessionIds.map((e: any) => globalThis.String(e))
@@ -372,8 +421,8 @@ export const CloseConnections: MessageFns<CloseConnections> = {
 
   toJSON(message: CloseConnections): unknown {
     const obj: any = {};
-    if (message.closeCode !== 0) {
-      obj.closeCode = Math.round(message.closeCode);
+    if (message.kind !== 0) {
+      obj.kind = closeKindToJSON(message.kind);
     }
     if (message.reason !== "") {
       obj.reason = message.reason;
@@ -392,7 +441,7 @@ export const CloseConnections: MessageFns<CloseConnections> = {
   },
   fromPartial<I extends Exact<DeepPartial<CloseConnections>, I>>(object: I): CloseConnections {
     const message = createBaseCloseConnections();
-    message.closeCode = object.closeCode ?? 0;
+    message.kind = object.kind ?? 0;
     message.reason = object.reason ?? "";
     message.exceptSessionIds = object.exceptSessionIds?.map((e) => e) || [];
     message.sessionIds = object.sessionIds?.map((e) => e) || [];

@@ -1,0 +1,101 @@
+import { HeraldError } from "../../domain/errors.js";
+import type { FanoutBus, Subscription, UserEvent } from "../../domain/ports.js";
+import type { Logger } from "../../logger.js";
+import type { Connection } from "./connection.js";
+
+interface UserEntry {
+  conns: Set<Connection>;
+  sub: Subscription;
+}
+
+/**
+ * This node's authenticated connections by user. Subscribes to a user's
+ * fan-out subject while it holds at least one of the user's connections and
+ * unsubscribes after the last. Enforces the per-user cap, and single-connection
+ * mode through the bus's `opened` events so that it holds across nodes too.
+ */
+export class ConnectionHub {
+  readonly #bus: FanoutBus;
+  readonly #log: Logger;
+  readonly #nodeId: string;
+  readonly #maxPerUser: number;
+  readonly #single: boolean;
+  readonly #users = new Map<string, UserEntry>();
+  readonly #offReconnect: () => void;
+
+  constructor(options: { bus: FanoutBus; log: Logger; nodeId: string; maxConnectionsPerUser: number; singleConnection: boolean }) {
+    this.#bus = options.bus;
+    this.#log = options.log;
+    this.#nodeId = options.nodeId;
+    this.#maxPerUser = options.maxConnectionsPerUser;
+    this.#single = options.singleConnection;
+    // After a fan-out outage every connection re-reads what it may have missed.
+    this.#offReconnect = this.#bus.onReconnect(() => {
+      for (const e of this.#users.values()) for (const c of e.conns) c.resync();
+    });
+  }
+
+  /** Registers an authenticated connection; resolves once its user's subscription is live. */
+  async attach(conn: Connection): Promise<void> {
+    let entry = this.#users.get(conn.userId);
+    if (!entry) {
+      const userId = conn.userId;
+      const conns = new Set<Connection>();
+      const sub = this.#bus.subscribe(userId, (event) => this.#onEvent(userId, conns, event));
+      entry = { conns, sub };
+      this.#users.set(userId, entry);
+    }
+    if (!this.#single && entry.conns.size >= this.#maxPerUser) {
+      if (entry.conns.size === 0) this.#drop(conn.userId, entry);
+      throw new HeraldError("resource_exhausted", `at most ${this.#maxPerUser} connections per user`);
+    }
+    entry.conns.add(conn);
+    await entry.sub.ready;
+    if (this.#single) {
+      this.#bus
+        .publish(conn.userId, { kind: "opened", sessionId: conn.sessionId, openedAtMs: conn.openedAtMs, originNode: this.#nodeId })
+        .catch((err) => this.#log.warn({ err }, "could not announce a new connection to other nodes"));
+    }
+  }
+
+  detach(conn: Connection): void {
+    const entry = this.#users.get(conn.userId);
+    if (!entry || !entry.conns.delete(conn)) return;
+    if (entry.conns.size === 0) this.#drop(conn.userId, entry);
+  }
+
+  /** Every local connection (for heartbeats and shutdown). */
+  *connections(): Iterable<Connection> {
+    for (const e of this.#users.values()) yield* e.conns;
+  }
+
+  get userCount(): number {
+    return this.#users.size;
+  }
+
+  close(): void {
+    this.#offReconnect();
+    for (const [userId, e] of this.#users) this.#drop(userId, e);
+  }
+
+  #drop(userId: string, entry: UserEntry): void {
+    entry.sub.unsubscribe();
+    if (this.#users.get(userId) === entry) this.#users.delete(userId);
+  }
+
+  #onEvent(userId: string, conns: Set<Connection>, event: UserEvent): void {
+    if (event.kind === "opened") {
+      this.#onOpened(conns, event);
+      return;
+    }
+    for (const c of conns) c.deliver(event);
+  }
+
+  /** A connection of this user opened somewhere; in single-connection mode every older one is replaced. */
+  #onOpened(conns: Set<Connection>, ev: UserEvent & { kind: "opened" }): void {
+    const isOlder = (c: Connection) => c.sessionId !== ev.sessionId && (c.openedAtMs < ev.openedAtMs || (c.openedAtMs === ev.openedAtMs && c.sessionId < ev.sessionId));
+    if (this.#single) {
+      for (const c of [...conns]) if (isOlder(c)) c.deliver({ kind: "close", close: { kind: "session_replaced", reason: "", exceptSessionIds: [], sessionIds: [c.sessionId] } });
+    }
+  }
+}
