@@ -5,6 +5,7 @@ import { CursorCodec } from "./domain/cursor.js";
 import { InboxService } from "./domain/inbox-service.js";
 import type { FanoutBus } from "./domain/ports.js";
 import { InProcessBus } from "./fanout/in-process-bus.js";
+import { NatsBus } from "./fanout/nats-bus.js";
 import type { Logger } from "./logger.js";
 import { BanRepository } from "./storage/ban-repository.js";
 import { migrateLatest, openDatabase } from "./storage/database.js";
@@ -29,7 +30,10 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
   const applied = await migrateLatest(db);
   if (applied.length > 0) log.info({ applied }, "migrations applied");
 
-  const bus: FanoutBus = new InProcessBus({ onListenerError: (err) => log.error({ err }, "listener failed") });
+  const bus: FanoutBus =
+    config.natsServers.length > 0
+      ? await NatsBus.connect({ servers: config.natsServers, nodeId: config.nodeId, log })
+      : new InProcessBus({ onListenerError: (err) => log.error({ err }, "listener failed") });
   const inbox = new InboxService({
     store: new NotificationRepository({ db }),
     bans: new BanRepository({ db }),

@@ -94,6 +94,13 @@ export interface FanoutBus {
    * anywhere after it are sure to arrive (the subscription reached the broker).
    */
   subscribe(userId: string, listener: (event: UserEvent) => void): Subscription;
+  /**
+   * How many connections of the user other nodes hold (0 for a single node).
+   * Best effort: nodes that do not answer in time are not counted.
+   */
+  remoteConnectionCount(userId: string): Promise<number>;
+  /** Lets other nodes ask this node how many connections of a user it holds. */
+  providePresence(count: (userId: string) => number): void;
   /** Called after a lost link to other nodes is back; events may have been missed. */
   onReconnect(listener: () => void): () => void;
   close(): Promise<void>;

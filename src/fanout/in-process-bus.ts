@@ -19,6 +19,12 @@ export class InProcessBus implements FanoutBus {
     return { ready: Promise.resolve(), unsubscribe: () => void this.#listeners.remove(userId, listener) };
   }
 
+  async remoteConnectionCount(): Promise<number> {
+    return 0;
+  }
+
+  providePresence(): void {}
+
   onReconnect(): () => void {
     return () => {};
   }

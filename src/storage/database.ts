@@ -64,9 +64,21 @@ const migrationConfig: Knex.MigratorConfig = {
   tableName: "herald_migrations",
 };
 
+/**
+ * Applies pending migrations. Several nodes may start at once on one database:
+ * knex's lock makes all but one fail, so those retry until it is done.
+ */
 export async function migrateLatest(db: Knex): Promise<string[]> {
-  const [, applied] = (await db.migrate.latest(migrationConfig)) as [number, string[]];
-  return applied;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const [, applied] = (await db.migrate.latest(migrationConfig)) as [number, string[]];
+      return applied;
+    } catch (err) {
+      const msg = (err as Error).message ?? "";
+      if (attempt >= 40 || !/already locked|already exists|duplicate key/i.test(msg)) throw err;
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+    }
+  }
 }
 
 /** Rolls back every migration (drops all Herald tables). */

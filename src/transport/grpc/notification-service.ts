@@ -2,7 +2,7 @@ import type { ApiKeyVerifier } from "../../auth/api-keys.js";
 import { HeraldError } from "../../domain/errors.js";
 import type { InboxService } from "../../domain/inbox-service.js";
 import type { NotificationServiceServer } from "../../../gen/herald/v1/notification_service.js";
-import { outgoingFromProto, pageToProto, queryFromProto, seqFromProto } from "./convert.js";
+import { outgoingFromProto, pageToProto, queryFromProto, seqFromProto } from "../../codec/proto-convert.js";
 import { unary } from "./unary.js";
 
 /** herald.v1.NotificationService over the domain's InboxService. */

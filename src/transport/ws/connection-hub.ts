@@ -29,33 +29,42 @@ export class ConnectionHub {
     this.#nodeId = options.nodeId;
     this.#maxPerUser = options.maxConnectionsPerUser;
     this.#single = options.singleConnection;
+    this.#bus.providePresence((userId) => this.localCount(userId));
     // After a fan-out outage every connection re-reads what it may have missed.
     this.#offReconnect = this.#bus.onReconnect(() => {
       for (const e of this.#users.values()) for (const c of e.conns) c.resync();
     });
   }
 
-  /** Registers an authenticated connection; resolves once its user's subscription is live. */
+  /**
+   * Registers an authenticated connection; resolves once its user's
+   * subscription is live. Over the cap (counting other nodes' connections,
+   * best effort) it throws `resource_exhausted`.
+   */
   async attach(conn: Connection): Promise<void> {
-    let entry = this.#users.get(conn.userId);
+    const userId = conn.userId;
+    const remote = this.#single ? 0 : await this.#bus.remoteConnectionCount(userId);
+    let entry = this.#users.get(userId);
+    if (!this.#single && (entry?.conns.size ?? 0) + remote >= this.#maxPerUser)
+      throw new HeraldError("resource_exhausted", `at most ${this.#maxPerUser} connections per user`);
     if (!entry) {
-      const userId = conn.userId;
       const conns = new Set<Connection>();
       const sub = this.#bus.subscribe(userId, (event) => this.#onEvent(userId, conns, event));
       entry = { conns, sub };
       this.#users.set(userId, entry);
     }
-    if (!this.#single && entry.conns.size >= this.#maxPerUser) {
-      if (entry.conns.size === 0) this.#drop(conn.userId, entry);
-      throw new HeraldError("resource_exhausted", `at most ${this.#maxPerUser} connections per user`);
-    }
     entry.conns.add(conn);
     await entry.sub.ready;
     if (this.#single) {
       this.#bus
-        .publish(conn.userId, { kind: "opened", sessionId: conn.sessionId, openedAtMs: conn.openedAtMs, originNode: this.#nodeId })
+        .publish(userId, { kind: "opened", sessionId: conn.sessionId, openedAtMs: conn.openedAtMs, originNode: this.#nodeId })
         .catch((err) => this.#log.warn({ err }, "could not announce a new connection to other nodes"));
     }
+  }
+
+  /** This node's connections of one user. */
+  localCount(userId: string): number {
+    return this.#users.get(userId)?.conns.size ?? 0;
   }
 
   detach(conn: Connection): void {

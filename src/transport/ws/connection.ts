@@ -7,7 +7,7 @@ import { type Notification, SystemCode } from "../../domain/notification.js";
 import type { UserEvent } from "../../domain/ports.js";
 import type { Logger } from "../../logger.js";
 import type { ClientFrame } from "../../../gen/herald/gateway/v1/envelope.js";
-import { pageToProto, queryFromProto, seqFromProto } from "../grpc/convert.js";
+import { pageToProto, queryFromProto, seqFromProto } from "../../codec/proto-convert.js";
 import { FrameError, parseClientFrame } from "./client-frame.js";
 import { CLOSE_FOR_KIND, CloseCode } from "./close-codes.js";
 import { RateLimiter } from "./rate-limiter.js";

@@ -1,7 +1,7 @@
 import type { HeraldError } from "../../domain/errors.js";
 import type { Notification, SystemEvent } from "../../domain/notification.js";
 import { ServerFrame } from "../../../gen/herald/gateway/v1/envelope.js";
-import { notificationToProto, systemEventToProto } from "../grpc/convert.js";
+import { notificationToProto, systemEventToProto } from "../../codec/proto-convert.js";
 
 type Body = NonNullable<ServerFrame["body"]>;
 

@@ -1,4 +1,3 @@
-import { Limits } from "../../domain/limits.js";
 import type {
   InboxPage as DomainPage,
   ListDirection as DomainDirection,
@@ -7,9 +6,9 @@ import type {
   SystemEvent as DomainSystemEvent,
   SystemFilter as DomainFilter,
   SystemCode as DomainSystemCode,
-} from "../../domain/notification.js";
-import { HeraldError } from "../../domain/errors.js";
-import type { ListRequest } from "../../domain/inbox-service.js";
+} from "../domain/notification.js";
+import { HeraldError } from "../domain/errors.js";
+import type { ListRequest } from "../domain/inbox-service.js";
 import {
   type InboxPage,
   type InboxQuery,
@@ -17,8 +16,8 @@ import {
   type Notification,
   type SystemEvent,
   SystemFilter,
-} from "../../../gen/herald/v1/notification.js";
-import type { OutgoingNotification } from "../../../gen/herald/v1/notification_service.js";
+} from "../../gen/herald/v1/notification.js";
+import type { OutgoingNotification } from "../../gen/herald/v1/notification_service.js";
 
 /**
  * Conversions between gen/ types and domain types, shared by the gRPC and
@@ -139,4 +138,3 @@ export function seqFromProto(field: string, s: string): number {
   return Number(s);
 }
 
-export { Limits };
