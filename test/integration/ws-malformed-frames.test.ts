@@ -24,15 +24,17 @@ const wrongFor = (kind: string): fc.Arbitrary<unknown> => {
     case "bool":
       return fc.oneof(fc.integer(), fc.string(), fc.constant("true"), obj);
     case "uint32":
-      return fc.oneof(fc.integer({ min: -1_000_000, max: -1 }), fc.double({ min: 0.1, max: 100, noInteger: true }), fc.string(), fc.constant(2 ** 32), fc.boolean());
+      return fc.oneof(fc.integer({ min: -1_000_000, max: -1 }), fc.double({ min: 0.1, max: 100, noInteger: true, noNaN: true }), fc.string(), fc.constant(2 ** 32), fc.boolean());
     case "int64":
-      return fc.oneof(fc.integer({ min: -1_000_000, max: -1 }), fc.constant("12abc"), fc.constant("-5"), fc.double({ min: 0.1, max: 100, noInteger: true }), fc.boolean(), obj);
+      return fc.oneof(fc.integer({ min: -1_000_000, max: -1 }), fc.constant("12abc"), fc.constant("-5"), fc.double({ min: 0.1, max: 100, noInteger: true, noNaN: true }), fc.boolean(), obj);
     case "string[]":
       return fc.oneof(fc.string(), fc.integer(), fc.array(fc.oneof(fc.integer(), fc.boolean(), obj), { minLength: 1, maxLength: 3 }));
     default:
       return fc.oneof(fc.constant("LIST_DIRECTION_SIDEWAYS"), fc.integer({ min: 4, max: 1000 }), fc.integer({ min: -100, max: -1 }), fc.boolean(), obj);
   }
 };
+// Keys that exist on every JS object's prototype: a lookup table must not mistake them for fields.
+const PROTO_KEYS = fc.constantFrom("valueOf", "toString", "constructor", "hasOwnProperty", "__proto__", "isPrototypeOf");
 const goodId = fc.integer({ min: 1, max: MAX_ID });
 const badId = fc.oneof(fc.constant(0), fc.integer({ max: -1 }), fc.integer({ min: MAX_ID + 1, max: Number.MAX_SAFE_INTEGER }), fc.double({ noInteger: true, noNaN: true }), fc.string(), fc.constant(null), fc.boolean());
 
@@ -57,7 +59,7 @@ const malformed: fc.Arbitrary<Case> = fc.oneof(
     id,
     codes: ["invalid_argument"],
   })),
-  fc.tuple(goodId, fc.string({ minLength: 1, maxLength: 12 }).filter((k) => k !== "id" && !OPS.includes(k) && !["__proto__", "constructor"].includes(k))).map(([id, op]) => ({
+  fc.tuple(goodId, fc.oneof(fc.string({ minLength: 1, maxLength: 12 }).filter((k) => k !== "id" && !OPS.includes(k)), PROTO_KEYS)).map(([id, op]) => ({
     text: JSON.stringify({ id, [op]: {} }),
     id,
     codes: ["unimplemented"],
@@ -72,7 +74,7 @@ const malformed: fc.Arbitrary<Case> = fc.oneof(
     .chain((op) => fc.tuple(fc.constant(op), fc.constantFrom(...Object.keys(FIELDS[op]!))))
     .chain(([op, field]) => fc.tuple(goodId, fc.constant(op), fc.constant(field), wrongFor(FIELDS[op]![field]!)))
     .map(([id, op, field, v]) => ({ text: JSON.stringify({ id, [op]: { [field]: v } }), id, codes: ["invalid_argument"] })),
-  fc.tuple(goodId, fc.constantFrom(...OPS), fc.string({ minLength: 1, maxLength: 10 }).filter((k) => !/^(token|last_?[sS]eq|resume|limit|cursor|direction|unread_?[oO]nly|system_?[fF]ilter|ids|up_?[tT]o_?[sS]eq|notification_?[iI]ds|__proto__)$/.test(k))).map(
+  fc.tuple(goodId, fc.constantFrom(...OPS), fc.oneof(fc.string({ minLength: 1, maxLength: 10 }).filter((k) => !/^(token|last_?[sS]eq|resume|limit|cursor|direction|unread_?[oO]nly|system_?[fF]ilter|ids|up_?[tT]o_?[sS]eq|notification_?[iI]ds)$/.test(k)), PROTO_KEYS)).map(
     ([id, op, k]) => ({ text: JSON.stringify({ id, [op]: { [k]: 1 } }), id, codes: ["invalid_argument"] }),
   ),
 );

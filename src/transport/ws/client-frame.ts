@@ -99,7 +99,7 @@ export function parseClientFrame(text: string): { id: number; frame: ClientFrame
   const spec = OPS[op]!;
   const seen = new Set<string>();
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-    const field = spec[k] !== undefined ? k : Object.keys(spec).find((f) => camel(f) === k);
+    const field = Object.hasOwn(spec, k) ? k : Object.keys(spec).find((f) => camel(f) === k);
     if (field === undefined) throw new FrameError(id, HeraldError.invalid(`${op}.${k.slice(0, 64)}`, "unknown field"));
     if (seen.has(field)) throw new FrameError(id, HeraldError.invalid(`${op}.${field}`, "given twice"));
     seen.add(field);

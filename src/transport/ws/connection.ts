@@ -59,6 +59,8 @@ export class Connection {
   #authTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
   #attached = false;
+  /** Settles when a running authentication has finished (either way). */
+  #authDone: Promise<void> = Promise.resolve();
 
   constructor(options: { ws: WebSocket; ctx: ConnectionContext }) {
     this.#ws = options.ws;
@@ -73,7 +75,7 @@ export class Connection {
   /** Starts the session: authenticated already (token with the upgrade) or waiting for an authenticate frame. */
   start(pre: { token: VerifiedToken; resumeFrom: number | null } | null): void {
     if (pre) {
-      void this.#authenticate(pre.token, pre.resumeFrom, 0);
+      this.#authDone = this.#authenticate(pre.token, pre.resumeFrom, 0);
       return;
     }
     this.#authTimer = setTimeout(() => {
@@ -249,9 +251,12 @@ export class Connection {
         return null;
       }
       const resumeFrom = op.value.resume || op.value.lastSeq !== "0" ? seqFromProto("authenticate.last_seq", op.value.lastSeq) : null;
-      await this.#authenticate(token, resumeFrom, id);
+      this.#authDone = this.#authenticate(token, resumeFrom, id);
+      await this.#authDone;
       return null;
     }
+    // Requests sent right after the upgrade (or the authenticate frame) wait for the session to be set up.
+    if (this.state === "authenticating") await this.#authDone;
     if (this.state !== "open") throw new HeraldError("unauthenticated", "authenticate first");
     const inbox = this.#ctx.inbox;
     const origin = { sessionId: this.sessionId };
@@ -307,7 +312,7 @@ export class Connection {
           value: { userId: token.userId, sessionId: this.sessionId, expireTime: token.expiresAt.toISOString(), unreadCount: unread, lastSeq: String(lastSeq) },
         }),
       );
-      await this.#catchUp();
+      void this.#catchUp();
     } catch (err) {
       const e = toHeraldError(err);
       this.send(errorFrame(replyId, e));
