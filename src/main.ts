@@ -6,6 +6,7 @@ import { InboxService } from "./domain/inbox-service.js";
 import type { FanoutBus } from "./domain/ports.js";
 import { InProcessBus } from "./fanout/in-process-bus.js";
 import { NatsBus } from "./fanout/nats-bus.js";
+import { Metrics } from "./metrics.js";
 import type { Logger } from "./logger.js";
 import { BanRepository } from "./storage/ban-repository.js";
 import { migrateLatest, openDatabase } from "./storage/database.js";
@@ -26,6 +27,7 @@ export interface RunningHerald {
 
 /** Wires every part of a Herald node from its config. The only place that does. */
 export async function startHerald(config: Config, log: Logger): Promise<RunningHerald> {
+  const metrics = new Metrics({ nodeId: config.nodeId });
   const db = openDatabase(config.database);
   const applied = await migrateLatest(db);
   if (applied.length > 0) log.info({ applied }, "migrations applied");
@@ -52,6 +54,7 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
       inbox,
       apiKeys: new ApiKeyVerifier({ keys: config.apiKeys }),
       logError: (err, method) => log.error({ err, method }, "gRPC handler failed"),
+      metrics,
     }),
   });
   const gateway = new WsGateway({
@@ -71,6 +74,7 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
       clockToleranceSec: config.jwt.clockToleranceSec,
     }),
     log,
+    metrics,
     checkReady: async () => {
       await db.raw("select 1");
       return true;

@@ -115,7 +115,13 @@ describe("WebSocket live delivery and inbox (real ws clients, real Postgres)", (
     }
   });
 
-  test("/healthz and /readyz answer on the same HTTP server", async () => {
+  test("/healthz, /readyz and /metrics answer on the same HTTP server", async () => {
+    const m = await fetch(`http://127.0.0.1:${h.herald.httpPort}/metrics`);
+    assert.equal(m.status, 200);
+    const text = await m.text();
+    assert.match(text, /herald_notifications_pushed_total\{[^}]*\} [1-9]/, "pushes so far are counted");
+    assert.match(text, /herald_grpc_requests_total\{[^}]*method="SendNotifications"[^}]*code="ok"[^}]*\} [1-9]/);
+    assert.match(text, /herald_ws_connections\{[^}]*\} [1-9]/);
     const hz = await fetch(`http://127.0.0.1:${h.herald.httpPort}/healthz`);
     assert.equal(hz.status, 200);
     const rz = await fetch(`http://127.0.0.1:${h.herald.httpPort}/readyz`);

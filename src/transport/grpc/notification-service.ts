@@ -4,15 +4,17 @@ import type { InboxService } from "../../domain/inbox-service.js";
 import type { NotificationServiceServer } from "../../../gen/herald/v1/notification_service.js";
 import { outgoingFromProto, pageToProto, queryFromProto, seqFromProto } from "../../codec/proto-convert.js";
 import { unary } from "./unary.js";
+import type { Metrics } from "../../metrics.js";
 
 /** herald.v1.NotificationService over the domain's InboxService. */
 export function notificationServiceHandlers(options: {
   inbox: InboxService;
   apiKeys: ApiKeyVerifier;
   logError: (err: unknown, method: string) => void;
+  metrics?: Metrics;
 }): NotificationServiceServer {
   const { inbox } = options;
-  const ctx = { apiKeys: options.apiKeys, logError: options.logError };
+  const ctx = { apiKeys: options.apiKeys, logError: options.logError, metrics: options.metrics };
   return {
     sendNotifications: unary(ctx, "SendNotifications", async (req) => {
       const list = req.notifications.map(outgoingFromProto);

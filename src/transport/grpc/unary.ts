@@ -1,6 +1,7 @@
 import { type Metadata, type sendUnaryData, type ServerUnaryCall, status } from "@grpc/grpc-js";
 import { ApiKeyVerifier } from "../../auth/api-keys.js";
 import { type ErrorCode, HeraldError, toHeraldError } from "../../domain/errors.js";
+import type { Metrics } from "../../metrics.js";
 
 const GRPC_STATUS: Record<ErrorCode, status> = {
   cancelled: status.CANCELLED,
@@ -24,6 +25,7 @@ const GRPC_STATUS: Record<ErrorCode, status> = {
 export interface UnaryContext {
   logError(err: unknown, method: string): void;
   apiKeys: ApiKeyVerifier;
+  metrics?: Metrics;
 }
 
 /**
@@ -34,9 +36,12 @@ export interface UnaryContext {
 export function unary<Req, Res>(ctx: UnaryContext, method: string, handler: (req: Req, metadata: Metadata) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     let done = false;
+    const started = performance.now();
     const finish = (err: HeraldError | null, res?: Res) => {
       if (done) return;
       done = true;
+      ctx.metrics?.grpcRequests.inc({ method, code: err ? err.code : "ok" });
+      ctx.metrics?.grpcDuration.observe({ method }, (performance.now() - started) / 1000);
       if (err) callback({ code: GRPC_STATUS[err.code], details: err.message, name: err.code, message: err.message });
       else callback(null, res);
     };

@@ -6,12 +6,13 @@ import type { InboxService } from "../../domain/inbox-service.js";
 import { type Notification, SystemCode } from "../../domain/notification.js";
 import type { UserEvent } from "../../domain/ports.js";
 import type { Logger } from "../../logger.js";
+import type { Metrics } from "../../metrics.js";
 import type { ClientFrame } from "../../../gen/herald/gateway/v1/envelope.js";
 import { pageToProto, queryFromProto, seqFromProto } from "../../codec/proto-convert.js";
 import { FrameError, parseClientFrame } from "./client-frame.js";
 import { CLOSE_FOR_KIND, CloseCode } from "./close-codes.js";
 import { RateLimiter } from "./rate-limiter.js";
-import { encodeFrame, errorFrame, notificationPush, systemEventPush } from "./server-frames.js";
+import { encodeFrame, errorFrame as encodeError, notificationPush, systemEventPush } from "./server-frames.js";
 
 /** What a connection needs from its node. */
 export interface ConnectionContext {
@@ -22,6 +23,7 @@ export interface ConnectionContext {
   maxBufferedBytes: number;
   rateLimitPerSec: number;
   rateBurst: number;
+  metrics?: Metrics;
   /** Registers an authenticated connection; throws `resource_exhausted` over the user's cap. */
   attach(conn: Connection): Promise<void>;
   detach(conn: Connection): void;
@@ -80,7 +82,7 @@ export class Connection {
     }
     this.#authTimer = setTimeout(() => {
       if (this.state !== "awaiting_auth") return;
-      this.send(errorFrame(0, new HeraldError("deadline_exceeded", "no authenticate frame within the auth deadline")));
+      this.#error(0, new HeraldError("deadline_exceeded", "no authenticate frame within the auth deadline"));
       this.close(CloseCode.authTimeout, "authentication timeout");
     }, this.#ctx.authTimeoutMs);
   }
@@ -91,6 +93,11 @@ export class Connection {
 
   get lastSeq(): number {
     return this.#lastSeq;
+  }
+
+  #error(id: number, err: HeraldError): void {
+    this.#ctx.metrics?.wsErrors.inc({ code: err.code });
+    this.send(encodeError(id, err));
   }
 
   /** Sends a text frame unless closed; closes a consumer whose unsent output passed the bound. */
@@ -106,6 +113,7 @@ export class Connection {
   /** Closes with a code; a peer that does not complete the close handshake is cut after 5 s. */
   close(code: number, reason: string): void {
     if (this.state === "closed") return;
+    this.#ctx.metrics?.wsCloses.inc({ code: String(code) });
     this.#onClosed();
     this.#ws.close(code, reason);
     setTimeout(() => this.#ws.terminate(), 5000).unref();
@@ -166,6 +174,7 @@ export class Connection {
 
   #push(n: Notification): void {
     if (n.persistent && n.seq > this.#lastSeq) this.#lastSeq = n.seq;
+    this.#ctx.metrics?.pushed.inc();
     this.send(notificationPush(n));
   }
 
@@ -210,7 +219,7 @@ export class Connection {
     } catch (err) {
       if (!this.#allow(0)) return;
       const fe = err instanceof FrameError ? err : new FrameError(0, toHeraldError(err));
-      this.send(errorFrame(fe.requestId, fe));
+      this.#error(fe.requestId, fe);
       return;
     }
     if (!this.#allow(parsed.id)) return;
@@ -219,7 +228,7 @@ export class Connection {
       (err: unknown) => {
         const e = toHeraldError(err);
         if (e.code === "internal") this.#ctx.log.error({ err, session: this.sessionId }, "request failed");
-        this.send(errorFrame(parsed.id, e));
+        this.#error(parsed.id, e);
       },
     );
   }
@@ -231,7 +240,7 @@ export class Connection {
       this.close(CloseCode.flood, "rate limit exceeded persistently");
       return false;
     }
-    this.send(errorFrame(id, new HeraldError("resource_exhausted", "rate limit exceeded; slow down")));
+    this.#error(id, new HeraldError("resource_exhausted", "rate limit exceeded; slow down"));
     return false;
   }
 
@@ -246,7 +255,7 @@ export class Connection {
       try {
         token = await this.#ctx.verifier.verify(op.value.token);
       } catch (err) {
-        this.send(errorFrame(id, toHeraldError(err)));
+        this.#error(id, toHeraldError(err));
         this.close(CloseCode.invalidToken, "invalid authentication token");
         return null;
       }
@@ -292,7 +301,7 @@ export class Connection {
     const inbox = this.#ctx.inbox;
     try {
       if (await inbox.isBanned(token.userId)) {
-        this.send(errorFrame(replyId, new HeraldError("permission_denied", "this user is banned")));
+        this.#error(replyId, new HeraldError("permission_denied", "this user is banned"));
         this.close(CloseCode.banned, "banned");
         return;
       }
@@ -315,7 +324,7 @@ export class Connection {
       void this.#catchUp();
     } catch (err) {
       const e = toHeraldError(err);
-      this.send(errorFrame(replyId, e));
+      this.#error(replyId, e);
       if (e.code === "resource_exhausted") this.close(CloseCode.connectionLimit, "too many connections for this user");
       else this.close(CloseCode.resyncFailed, "could not start the session; reconnect");
     }

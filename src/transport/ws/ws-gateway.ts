@@ -8,6 +8,7 @@ import type { InboxService } from "../../domain/inbox-service.js";
 import type { FanoutBus } from "../../domain/ports.js";
 import { checkSeq } from "../../domain/validate.js";
 import type { Logger } from "../../logger.js";
+import type { Metrics } from "../../metrics.js";
 import { CloseCode } from "./close-codes.js";
 import { Connection, type ConnectionContext } from "./connection.js";
 import { ConnectionHub } from "./connection-hub.js";
@@ -27,6 +28,7 @@ export class WsGateway {
   readonly #verifier: JwtVerifier;
   readonly #log: Logger;
   readonly #checkReady: () => Promise<boolean>;
+  readonly #metrics: Metrics | undefined;
   readonly #http: Server;
   readonly #wss: WebSocketServer;
   readonly hub: ConnectionHub;
@@ -44,6 +46,7 @@ export class WsGateway {
     verifier: JwtVerifier;
     log: Logger;
     checkReady: () => Promise<boolean>;
+    metrics?: Metrics;
   }) {
     this.#config = options.config;
     this.#host = options.host;
@@ -52,6 +55,7 @@ export class WsGateway {
     this.#verifier = options.verifier;
     this.#log = options.log;
     this.#checkReady = options.checkReady;
+    this.#metrics = options.metrics;
     this.hub = new ConnectionHub({
       bus: options.bus,
       log: options.log,
@@ -67,8 +71,15 @@ export class WsGateway {
       maxBufferedBytes: options.config.maxBufferedBytes,
       rateLimitPerSec: options.config.rateLimitPerSec,
       rateBurst: options.config.rateBurst,
-      attach: (c) => this.hub.attach(c),
-      detach: (c) => this.hub.detach(c),
+      metrics: options.metrics,
+      attach: async (c) => {
+        await this.hub.attach(c);
+        options.metrics?.wsConnections.inc();
+      },
+      detach: (c) => {
+        this.hub.detach(c);
+        options.metrics?.wsConnections.dec();
+      },
     };
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.config.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
     this.#http = createServer((req, res) => void this.#onHttp(req, res));
@@ -118,6 +129,12 @@ export class WsGateway {
       res.end(JSON.stringify(body));
     };
     if (path === "/healthz") return reply(200, { status: "ok" });
+    if (path === "/metrics" && this.#metrics) {
+      const text = await this.#metrics.registry.metrics();
+      res.writeHead(200, { "content-type": this.#metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
     if (path === "/readyz") {
       const ok = !this.#draining && (await this.#checkReady().catch(() => false));
       return reply(ok ? 200 : 503, { status: ok ? "ready" : "not ready" });
