@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     case "token": {
       if (users.length !== 1) fail("token needs exactly one --user");
       if (!config.jwt.algorithms[0]?.startsWith("HS")) fail("token can only mint HMAC tokens (HERALD_JWT_SECRET)");
-      process.stdout.write(`${await mintToken({ secret: config.jwt.secret, userId: users[0]!, ttlSec: Number(str("ttl") ?? "3600"), issuer: config.jwt.issuer, audience: config.jwt.audience })}\n`);
+      process.stdout.write(`${await mintToken({ alg: config.jwt.algorithms[0], secret: config.jwt.secret, userId: users[0]!, ttlSec: Number(str("ttl") ?? "3600"), issuer: config.jwt.issuer, audience: config.jwt.audience })}\n`);
       return;
     }
     default:

@@ -1,7 +1,9 @@
 import { SignJWT } from "jose";
 
-/** Mints an HS256 token for development and tests (`herald token --user U`). */
+/** Mints an HMAC-signed token for development and tests (`herald token --user U`). */
 export async function mintToken(options: {
+  /** HS256 (default), HS384 or HS512. */
+  alg?: string;
   secret: string;
   userId: string;
   ttlSec: number;
@@ -9,7 +11,7 @@ export async function mintToken(options: {
   audience?: string;
 }): Promise<string> {
   let jwt = new SignJWT({})
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setProtectedHeader({ alg: options.alg ?? "HS256", typ: "JWT" })
     .setSubject(options.userId)
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + options.ttlSec);

@@ -140,7 +140,7 @@ export class InboxService {
     return {
       notifications: page,
       nextCursor: hasMore && last ? this.#cursors.encode(userId, "backward", last.seq) : "",
-      syncCursor: req.cursor === "" ? this.#cursors.encode(userId, "forward", page[0]?.seq ?? 0) : "",
+      syncCursor: req.cursor === "" ? this.#cursors.encode(userId, "forward", page[0]?.seq ?? (await this.#store.lastSeq(userId))) : "",
       hasMore,
     };
   }

@@ -16,7 +16,8 @@ export class BanRepository implements BanStore {
   }
 
   async unban(userId: string): Promise<boolean> {
-    return withDb(async () => Number(await this.#db("bans").where("user_id", userId).delete()) > 0);
+    // returning(): PGlite's delete() resolves to a result object, not a row count.
+    return withDb(async () => (await this.#db("bans").where("user_id", userId).delete().returning("user_id")).length > 0);
   }
 
   async isBanned(userId: string): Promise<boolean> {

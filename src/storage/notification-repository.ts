@@ -152,12 +152,13 @@ export class NotificationRepository implements NotificationStore {
 
   async ack(userId: string, ids: string[]): Promise<number> {
     return withDb(async () => {
-      const n = await this.#db("notifications")
+      const rows = await this.#db("notifications")
         .where("user_id", userId)
         .whereIn("id", ids)
         .whereNull("ack_at")
-        .update({ ack_at: this.#db.fn.now() });
-      return Number(n);
+        .update({ ack_at: this.#db.fn.now() })
+        .returning("id");
+      return rows.length;
     });
   }
 
@@ -181,6 +182,6 @@ export class NotificationRepository implements NotificationStore {
   }
 
   async purgeExpired(now: Date): Promise<number> {
-    return withDb(async () => Number(await this.#db("notifications").where("expire_at", "<=", now).delete()));
+    return withDb(async () => (await this.#db("notifications").where("expire_at", "<=", now).delete().returning("id")).length);
   }
 }

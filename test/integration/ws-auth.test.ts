@@ -143,6 +143,31 @@ describe("WebSocket authentication with the HS256 default", () => {
     await c.close();
   });
 
+  test("requests sent right behind the authenticate frame wait for it instead of failing", async () => {
+    await h.rpc.sendNotifications({ notifications: [outgoing({ userIds: ["gus"], code: 1 })] });
+    const c = new TestClient(base);
+    await c.opened;
+    const [auth, list, count] = await Promise.all([
+      c.request({ authenticate: { token: await devToken("gus") } }),
+      c.request({ list: {} }),
+      c.request({ unreadCount: {} }),
+    ]);
+    assert.equal(auth.authenticate.userId, "gus");
+    assert.equal(list.list.notifications.length, 1);
+    assert.equal(count.unreadCount.unreadCount, 1);
+    await c.close();
+  });
+
+  test("a resume point beyond the newest stored seq starts at the newest, and the reply shows it", async () => {
+    await h.rpc.sendNotifications({ notifications: [outgoing({ userIds: ["hal"], code: 1 })] });
+    const c = await TestClient.connect(base, "hal", { lastSeq: 99 });
+    assert.equal(c.frames[0]!.authenticate.lastSeq, "1");
+    await h.rpc.sendNotifications({ notifications: [outgoing({ userIds: ["hal"], code: 2 })] });
+    const [n] = await c.waitNotifications(1);
+    assert.equal(n!.seq, "2", "new notifications are not held back until seq 100");
+    await c.close();
+  });
+
   test("no authenticate frame within the auth deadline: error, then close 4002", async () => {
     const c = new TestClient(base);
     await c.opened;

@@ -57,7 +57,7 @@ describe("WebSocket limits and hygiene", () => {
     const dead = new TestClient(`${base}?token=${token}`, { autoPong: false });
     const live = await TestClient.connect(base, "hb");
     await dead.opened;
-    assert.equal(await dead.closed, 1006, "terminated without a close frame");
+    assert.equal(await dead.closed, 3001, "closed with the heartbeat-timeout code");
     assert.ok((await live.request({ ping: {} })).ping);
     assert.equal(live.closeCode, undefined);
     await live.close();

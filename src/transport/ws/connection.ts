@@ -251,16 +251,20 @@ export class Connection {
       if (this.state !== "awaiting_auth") throw new HeraldError("failed_precondition", "already authenticated");
       this.state = "authenticating";
       clearTimeout(this.#authTimer);
-      let token: VerifiedToken;
-      try {
-        token = await this.#ctx.verifier.verify(op.value.token);
-      } catch (err) {
-        this.#error(id, toHeraldError(err));
-        this.close(CloseCode.invalidToken, "invalid authentication token");
-        return null;
-      }
-      const resumeFrom = op.value.resume || op.value.lastSeq !== "0" ? seqFromProto("authenticate.last_seq", op.value.lastSeq) : null;
-      this.#authDone = this.#authenticate(token, resumeFrom, id);
+      const { token: raw, lastSeq, resume } = op.value;
+      this.#authDone = (async () => {
+        let token: VerifiedToken;
+        let resumeFrom: number | null;
+        try {
+          token = await this.#ctx.verifier.verify(raw);
+          resumeFrom = resume || lastSeq !== "0" ? seqFromProto("authenticate.last_seq", lastSeq) : null;
+        } catch (err) {
+          this.#error(id, toHeraldError(err));
+          this.close(CloseCode.invalidToken, "invalid authentication token");
+          return;
+        }
+        await this.#authenticate(token, resumeFrom, id);
+      })();
       await this.#authDone;
       return null;
     }
@@ -312,7 +316,10 @@ export class Connection {
       if (this.isClosed()) return this.#ctx.detach(this);
       const [lastSeq, unread] = await Promise.all([inbox.store.lastSeq(token.userId), inbox.store.unreadCount(token.userId)]);
       if (this.isClosed()) return;
-      this.#lastSeq = resumeFrom ?? lastSeq;
+      // A resume point beyond the newest stored seq (a reset database, another
+      // user's state) cannot be trusted: start at the newest. The client sees
+      // `last_seq` in the reply below its own and can reset.
+      this.#lastSeq = resumeFrom === null ? lastSeq : Math.min(resumeFrom, lastSeq);
       this.state = "open";
       this.#armExpiry(token.expiresAt);
       this.send(
