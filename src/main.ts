@@ -28,7 +28,7 @@ export interface RunningHerald {
 /** Wires every part of a Herald node from its config. The only place that does. */
 export async function startHerald(config: Config, log: Logger): Promise<RunningHerald> {
   const metrics = new Metrics({ nodeId: config.nodeId });
-  const db = openDatabase(config.database);
+  const db = openDatabase(config.database, log);
   const applied = await migrateLatest(db);
   if (applied.length > 0) log.info({ applied }, "migrations applied");
 

@@ -8,6 +8,12 @@ import * as bans from "./migrations/20261125120100_bans.js";
 // bigint (int8) columns: keep pg's string form; rows.ts converts. Counts come back as strings too.
 void pg;
 
+export interface DatabaseLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
 export type DatabaseOptions =
   | { kind: "postgres"; url: string; poolMax?: number }
   | { kind: "pglite"; dataDir: string | null };
@@ -16,15 +22,26 @@ export type DatabaseOptions =
  * Opens the database: real Postgres through `pg`, or the embedded PGlite on a
  * data directory (null = in memory). Both run the same knex migrations and queries.
  */
-export function openDatabase(options: DatabaseOptions): Knex {
+export function openDatabase(options: DatabaseOptions, logger?: DatabaseLogger): Knex {
+  // knex prints to the console unless given a logger.
+  const log = logger && {
+    warn: (m: unknown) => logger.warn({ knex: String(m) }, "database warning"),
+    error: (m: unknown) => logger.error({ knex: String(m) }, "database error"),
+    debug: (m: unknown) => logger.debug({ knex: String(m) }, "database debug"),
+    deprecate: (m: unknown) => logger.warn({ knex: String(m) }, "database deprecation"),
+  };
   if (options.kind === "postgres") {
     return knexFactory({
+      log,
       client: "pg",
       connection: {
         connectionString: options.url,
         // A database that is down must be reported promptly, not after minutes.
         connectionTimeoutMillis: 2000,
-        statement_timeout: 15_000,
+        // The server cancels a slow statement first; the client gives up on a
+        // server that stopped answering (a hang, a partition) soon after.
+        statement_timeout: 3000,
+        query_timeout: 3500,
         keepAlive: true,
       } as Knex.PgConnectionConfig,
       pool: { min: 0, max: options.poolMax ?? 10 },
@@ -33,6 +50,7 @@ export function openDatabase(options: DatabaseOptions): Knex {
   }
   if (options.dataDir !== null) mkdirSync(options.dataDir, { recursive: true });
   return knexFactory({
+    log,
     client: ClientPgLite as unknown as typeof knexFactory.Client,
     dialect: "postgres",
     connection: options.dataDir === null ? {} : { filename: options.dataDir },

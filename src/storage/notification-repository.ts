@@ -182,6 +182,15 @@ export class NotificationRepository implements NotificationStore {
   }
 
   async purgeExpired(now: Date): Promise<number> {
-    return withDb(async () => (await this.#db("notifications").where("expire_at", "<=", now).delete().returning("id")).length);
+    // In slices, so that a large backlog never runs into the statement timeout.
+    return withDb(async () => {
+      let total = 0;
+      for (;;) {
+        const slice = this.#db("notifications").select("id").where("expire_at", "<=", now).limit(5000);
+        const n = (await this.#db("notifications").whereIn("id", slice).delete().returning("id")).length;
+        total += n;
+        if (n < 5000) return total;
+      }
+    });
   }
 }

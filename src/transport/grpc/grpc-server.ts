@@ -33,7 +33,8 @@ export class GrpcServer {
     this.#health.addToServer(this.#server);
     const pkg = protoLoader.loadSync(
       [path.join(PROTO_ROOT, "herald/v1/notification_service.proto"), healthProtoPath],
-      { includeDirs: [PROTO_ROOT, path.resolve(path.dirname(healthProtoPath), "../..")] },
+      // keepCase: reflection must describe fields by their proto names (user_ids), as grpcurl sends them.
+      { keepCase: true, includeDirs: [PROTO_ROOT, path.resolve(path.dirname(healthProtoPath), "../..")] },
     );
     new ReflectionService(pkg).addToServer(this.#server);
   }

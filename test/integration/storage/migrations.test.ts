@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Knex } from "knex";
+import { migrateDownAll, migrateLatest, migrationStatus } from "../../../src/storage/database.js";
+import { NotificationRepository } from "../../../src/storage/notification-repository.js";
+import { BACKENDS, type TestDatabase } from "../../support/databases.js";
+
+const MIGRATIONS = ["20261125120000_inbox", "20261125120100_bans"];
+const TABLES = ["notifications", "user_counters", "bans"];
+
+async function existingTables(db: Knex): Promise<string[]> {
+  const res = await db.raw(
+    "select table_name::text as name from information_schema.tables where table_schema = current_schema() and table_name = any(?) order by 1",
+    [TABLES],
+  );
+  return (res.rows as Array<{ name: string }>).map((r) => r.name);
+}
+
+function row(userId: string, n: number) {
+  return {
+    id: crypto.randomUUID(),
+    userId,
+    code: 1,
+    subject: `s${n}`,
+    content: { n },
+    senderId: "",
+    createdAt: new Date(),
+    expireAt: null,
+    idempotencyKey: `k${n}`,
+  };
+}
+
+for (const backend of BACKENDS) {
+  describe(`migrations on ${backend.name}`, () => {
+    let tdb: TestDatabase;
+    let db: Knex;
+
+    before(async () => {
+      tdb = await backend.create({ memory: true });
+      db = tdb.open();
+    });
+
+    after(async () => {
+      await db?.destroy();
+      await tdb?.drop();
+    });
+
+    test("up, down and up again", async () => {
+      assert.deepEqual(await migrationStatus(db), { applied: [], pending: MIGRATIONS });
+      assert.deepEqual(await existingTables(db), []);
+
+      assert.deepEqual(await migrateLatest(db), MIGRATIONS, "first up applies every migration");
+      assert.deepEqual(await existingTables(db), [...TABLES].sort());
+      assert.deepEqual(await migrationStatus(db), { applied: MIGRATIONS, pending: [] });
+      assert.deepEqual(await migrateLatest(db), [], "a second up applies nothing");
+
+      const repo = new NotificationRepository({ db });
+      const stored = await repo.insertBatch([row("alice", 1), row("alice", 2)]);
+      assert.deepEqual(stored.map((s) => s.seq), [1, 2]);
+      await db("bans").insert({ user_id: "mallory", reason: "spam", created_at: new Date() });
+
+      const undone = await migrateDownAll(db);
+      assert.deepEqual([...undone].sort(), MIGRATIONS, "down undoes every migration");
+      assert.deepEqual(await existingTables(db), [], "down drops every Herald table");
+      assert.deepEqual(await migrationStatus(db), { applied: [], pending: MIGRATIONS });
+      assert.deepEqual(await migrateDownAll(db), [], "a second down undoes nothing");
+
+      assert.deepEqual(await migrateLatest(db), MIGRATIONS, "up again applies every migration");
+      assert.deepEqual(await existingTables(db), [...TABLES].sort());
+      // The schema is fresh and fully working: counters restart, constraints are back.
+      const again = await repo.insertBatch([row("alice", 1), row("alice", 1)]);
+      assert.deepEqual(again.map((s) => [s.seq, s.duplicate]), [[1, false], [1, true]]);
+      assert.equal(await repo.lastSeq("alice"), 1);
+      assert.equal(Number((await db("bans").count<{ n: string }>({ n: "*" }).first())?.n), 0);
+    });
+  });
+}
