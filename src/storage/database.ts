@@ -77,26 +77,44 @@ class BuiltInMigrations implements Knex.MigrationSource<string> {
   }
 }
 
+const MIGRATION_TABLE = "herald_migrations";
+
 const migrationConfig: Knex.MigratorConfig = {
   migrationSource: new BuiltInMigrations(),
-  tableName: "herald_migrations",
+  tableName: MIGRATION_TABLE,
 };
 
+const MIGRATION_LOCK_KEY = 0x6865726c; // "herl"
+
 /**
- * Applies pending migrations. Several nodes may start at once on one database:
- * knex's lock makes all but one fail, so those retry until it is done.
+ * Applies pending migrations. Several nodes may start at once on one
+ * database: on Postgres they take turns under a session advisory lock, held on
+ * a connection of its own, so knex's lock table is never set up twice. A
+ * stale knex lock (a migrator that died) is then safe to clear, and is.
+ * PGlite is one process with one connection: nothing to serialise.
  */
 export async function migrateLatest(db: Knex): Promise<string[]> {
-  for (let attempt = 0; ; attempt++) {
+  if (db.client.config.client !== "pg") return runLatest(db);
+  const conn = (await db.client.acquireConnection()) as pg.PoolClient;
+  try {
+    await conn.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
     try {
-      const [, applied] = (await db.migrate.latest(migrationConfig)) as [number, string[]];
-      return applied;
-    } catch (err) {
-      const msg = (err as Error).message ?? "";
-      if (attempt >= 40 || !/already locked|already exists|duplicate key/i.test(msg)) throw err;
-      await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      if (await db.schema.hasTable(`${MIGRATION_TABLE}_lock`)) {
+        await db.raw(`delete from ?? where "index" > (select min("index") from ??)`, [`${MIGRATION_TABLE}_lock`, `${MIGRATION_TABLE}_lock`]);
+        await db.migrate.forceFreeMigrationsLock(migrationConfig);
+      }
+      return await runLatest(db);
+    } finally {
+      await conn.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]);
     }
+  } finally {
+    await db.client.releaseConnection(conn);
   }
+}
+
+async function runLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest(migrationConfig)) as [number, string[]];
+  return applied;
 }
 
 /** Rolls back every migration (drops all Herald tables). */

@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import type { Knex } from "knex";
 import { migrateDownAll, migrateLatest, migrationStatus } from "../../../src/storage/database.js";
 import { NotificationRepository } from "../../../src/storage/notification-repository.js";
-import { BACKENDS, type TestDatabase } from "../../support/databases.js";
+import { BACKENDS, POSTGRES, type TestDatabase } from "../../support/databases.js";
 
 const MIGRATIONS = ["20261125120000_inbox", "20261125120100_bans"];
 const TABLES = ["notifications", "user_counters", "bans"];
@@ -75,3 +75,30 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe("migrations when several nodes start at once on one Postgres database", () => {
+  const dbs: TestDatabase[] = [];
+  after(async () => {
+    for (const d of dbs) await d.drop();
+  });
+
+  test("six concurrent first starts all succeed and leave one knex lock row; a stale or doubled lock does not block later starts", async () => {
+    const tdb = await POSTGRES.create();
+    dbs.push(tdb);
+    const nodes = Array.from({ length: 6 }, () => tdb.open());
+    try {
+      const results = await Promise.all(nodes.map((k) => migrateLatest(k)));
+      assert.deepEqual(results.flat().sort(), MIGRATIONS, "each migration applied exactly once");
+      const lock = await nodes[0]!.raw('select count(*)::int as n from herald_migrations_lock');
+      assert.equal(lock.rows[0].n, 1);
+      // A migrator that died holding the lock, and the doubled lock row a racing setup could leave.
+      await nodes[0]!.raw("insert into herald_migrations_lock (is_locked) values (1)");
+      await nodes[0]!.raw("update herald_migrations_lock set is_locked = 1");
+      const again = await Promise.all(nodes.slice(0, 3).map((k) => migrateLatest(k)));
+      assert.deepEqual(again.flat(), []);
+      assert.deepEqual((await migrationStatus(nodes[0]!)).pending, []);
+    } finally {
+      await Promise.all(nodes.map((k) => k.destroy()));
+    }
+  });
+});
