@@ -6,7 +6,10 @@ import { decodeUserEvent, encodeUserEvent } from "./fanout-codec.js";
 import { LocalListeners } from "./local-listeners.js";
 import { Subjects } from "./subjects.js";
 
-const PRESENCE_WAIT_MS = 60;
+// Every other node answers a presence request at once: wait up to 100 ms for
+// the first answer, then stop once 15 ms pass without another.
+const PRESENCE_MAX_WAIT_MS = 100;
+const PRESENCE_JITTER_MS = 15;
 
 /**
  * Fan-out over NATS (a single server or a cluster). A node subscribes to a
@@ -101,8 +104,9 @@ export class NatsBus implements FanoutBus {
   async remoteConnectionCount(userId: string): Promise<number> {
     try {
       const replies = await this.#nc.requestMany(Subjects.presence(userId), new Uint8Array(), {
-        strategy: RequestStrategy.Timer,
-        maxWait: PRESENCE_WAIT_MS,
+        strategy: RequestStrategy.JitterTimer,
+        maxWait: PRESENCE_MAX_WAIT_MS,
+        jitter: PRESENCE_JITTER_MS,
       });
       let n = 0;
       for await (const m of replies) {
