@@ -1,0 +1,160 @@
+import { SignJWT } from "jose";
+import WebSocket from "ws";
+import { io, type ManagerOptions, type SocketOptions } from "socket.io-client";
+
+/**
+ * How the load generator talks to each system. The only system-specific parts
+ * are the URL, the connect handshake and `stampsOf`, which picks the sender's
+ * timestamp out of a frame; counting and latency are shared.
+ */
+
+/** `t` = sender's bench clock (bench/lib/clock.ts) at send, `i` = message number (< 0: warm-up). */
+export interface Stamp {
+  t: number;
+  i: number;
+}
+
+export type AdapterName = "raw" | "socketio" | "herald";
+export const ADAPTERS: readonly AdapterName[] = ["raw", "socketio", "herald"];
+
+export interface ClientSpec {
+  index: number;
+  userId: string;
+  /** URL with `{user}` and `{token}` already substituted. */
+  url: string;
+  localAddress?: string;
+  connectTimeoutMs: number;
+}
+
+export interface Handlers {
+  /** Called with the receive time (bench clock) taken as the frame arrived. */
+  onStamps(recvMs: number, stamps: Stamp[]): void;
+  onClose(): void;
+}
+
+export interface Connection {
+  close(): void;
+}
+
+function isStamp(c: unknown): c is Stamp {
+  return typeof c === "object" && c !== null && typeof (c as Stamp).t === "number" && typeof (c as Stamp).i === "number";
+}
+
+/**
+ * Stamps in Herald's push envelope, which the baselines send too so payload
+ * sizes match: `{"notification":{..., "content":{"t":..,"i":..}, ...}}`. Also
+ * accepts a batched `{"notifications":[...]}` should the gateway ever coalesce
+ * several into one frame. Anything else (hello, ack, pong) carries no stamp.
+ */
+export function stampsOf(msg: unknown): Stamp[] {
+  if (typeof msg !== "object" || msg === null) return [];
+  const m = msg as { notification?: { content?: unknown }; notifications?: { content?: unknown }[] };
+  if (m.notification && isStamp(m.notification.content)) return [m.notification.content];
+  if (Array.isArray(m.notifications)) return m.notifications.map((n) => n?.content).filter(isStamp);
+  return [];
+}
+
+/** HS256 JWT with sub = user id, as Herald's gateway expects (`?token=`). */
+export function mintToken(secret: string, userId: string, ttlSec = 3_600): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(userId)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSec)
+    .sign(new TextEncoder().encode(secret));
+}
+
+/**
+ * Plain `ws` client: the raw ws baseline and Herald (JSON text frames). With
+ * `awaitSession` (Herald) the connection counts as up only once the gateway
+ * says the session is open, i.e. on its `{"authenticate":{...}}` frame (sent
+ * after the token is verified and the connection is attached to its user);
+ * an `{"error":{...}}` frame or a close before that is a failed connect.
+ */
+function connectWs(spec: ClientSpec, h: Handlers, now: () => number, awaitSession: boolean): Promise<Connection> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(spec.url, {
+      perMessageDeflate: false,
+      handshakeTimeout: spec.connectTimeoutMs,
+      ...(spec.localAddress ? { localAddress: spec.localAddress } : {}),
+    });
+    let open = false;
+    let settled = false;
+    const timer = setTimeout(() => fail(new Error(`no session within ${spec.connectTimeoutMs} ms`)), spec.connectTimeoutMs);
+    const up = () => {
+      if (settled) return;
+      settled = open = true;
+      clearTimeout(timer);
+      resolve({ close: () => ws.terminate() });
+    };
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      ws.terminate();
+      reject(err);
+    };
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      const recv = now();
+      if (isBinary) return;
+      let msg: unknown;
+      try {
+        msg = JSON.parse(data.toString("utf8"));
+      } catch {
+        return;
+      }
+      const stamps = stampsOf(msg);
+      if (stamps.length) h.onStamps(recv, stamps);
+      else if (!open && awaitSession && typeof msg === "object" && msg !== null) {
+        if ("authenticate" in msg) up();
+        else if ("error" in msg) fail(new Error(`gateway error frame: ${JSON.stringify((msg as { error: unknown }).error)}`));
+      }
+    });
+    ws.once("open", () => {
+      if (!awaitSession) up();
+    });
+    ws.on("error", (err) => fail(err));
+    ws.once("unexpected-response", (_req, res) => fail(new Error(`HTTP ${res.statusCode} on WebSocket upgrade`)));
+    ws.once("close", (code, reason) => {
+      if (open) h.onClose();
+      else fail(new Error(`closed before the session opened (${code} ${reason.toString()})`));
+    });
+  });
+}
+
+/** The real socket.io-client (websocket transport only, one Manager per client: no multiplexing). */
+function connectSocketIo(spec: ClientSpec, h: Handlers, now: () => number): Promise<Connection> {
+  return new Promise((resolve, reject) => {
+    const opts: Record<string, unknown> = {
+      transports: ["websocket"],
+      forceNew: true,
+      multiplex: false,
+      reconnection: false,
+      timeout: spec.connectTimeoutMs,
+      perMessageDeflate: false,
+    };
+    if (spec.localAddress) opts.localAddress = spec.localAddress; // passed through to `ws`
+    const socket = io(spec.url, opts as Partial<ManagerOptions & SocketOptions>);
+    let open = false;
+    socket.on("notification", (payload: unknown) => {
+      const recv = now();
+      const stamps = stampsOf(payload);
+      if (stamps.length) h.onStamps(recv, stamps);
+    });
+    socket.once("connect", () => {
+      open = true;
+      resolve({ close: () => socket.disconnect() });
+    });
+    socket.once("connect_error", (err) => {
+      socket.close();
+      reject(err);
+    });
+    socket.on("disconnect", () => {
+      if (open) h.onClose();
+    });
+  });
+}
+
+export function connect(adapter: AdapterName, spec: ClientSpec, h: Handlers, now: () => number): Promise<Connection> {
+  return adapter === "socketio" ? connectSocketIo(spec, h, now) : connectWs(spec, h, now, adapter === "herald");
+}
