@@ -269,15 +269,13 @@ export class InboxService {
    * else, so their failed publish fails the call (`unavailable`).
    */
   async #publishAll(list: Notification[]): Promise<void> {
+    if (list.length === 0) return;
+    const failed = await this.#bus.publishNotifications(list);
     let ephemeralLost = false;
-    await Promise.all(
-      list.map((n) =>
-        this.#bus.publish(n.userId, { kind: "notification", notification: n }).catch((err) => {
-          if (n.persistent) this.#log.warn({ err, userId: n.userId, seq: n.seq }, "publish failed; connections will catch up from the store");
-          else ephemeralLost = true;
-        }),
-      ),
-    );
+    for (const n of failed) {
+      if (n.persistent) this.#log.warn({ userId: n.userId, seq: n.seq }, "publish failed; connections will catch up from the store");
+      else ephemeralLost = true;
+    }
     if (ephemeralLost) throw new HeraldError("unavailable", "fan-out unavailable: ephemeral notifications were not delivered");
   }
 

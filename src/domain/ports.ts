@@ -90,6 +90,11 @@ export interface FanoutBus {
    */
   publish(userId: string, event: UserEvent): Promise<void>;
   /**
+   * Publishes many notifications (each to its user) in one call: the hot path
+   * of a send. Resolves with those that could not be handed to the transport.
+   */
+  publishNotifications(list: Notification[]): Promise<Notification[]>;
+  /**
    * Subscribes to one user's events. `ready` resolves once events published
    * anywhere after it are sure to arrive (the subscription reached the broker).
    */

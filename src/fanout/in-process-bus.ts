@@ -1,3 +1,4 @@
+import type { Notification } from "../domain/notification.js";
 import type { FanoutBus, Subscription, UserEvent } from "../domain/ports.js";
 import { LocalListeners } from "./local-listeners.js";
 
@@ -12,6 +13,11 @@ export class InProcessBus implements FanoutBus {
 
   async publish(userId: string, event: UserEvent): Promise<void> {
     this.#listeners.deliver(userId, event, this.#onError);
+  }
+
+  async publishNotifications(list: Notification[]): Promise<Notification[]> {
+    for (const n of list) this.#listeners.deliver(n.userId, { kind: "notification", notification: n }, this.#onError);
+    return [];
   }
 
   subscribe(userId: string, listener: (event: UserEvent) => void): Subscription {

@@ -1,5 +1,6 @@
 import { connect, Events, type NatsConnection, RequestStrategy, type Subscription as NatsSubscription } from "nats";
 import { HeraldError } from "../domain/errors.js";
+import type { Notification } from "../domain/notification.js";
 import type { FanoutBus, Subscription, UserEvent } from "../domain/ports.js";
 import type { Logger } from "../logger.js";
 import { decodeUserEvent, encodeUserEvent } from "./fanout-codec.js";
@@ -69,6 +70,18 @@ export class NatsBus implements FanoutBus {
     } catch (err) {
       throw new HeraldError("unavailable", "fan-out publish failed", { cause: err });
     }
+  }
+
+  async publishNotifications(list: Notification[]): Promise<Notification[]> {
+    const failed: Notification[] = [];
+    for (const n of list) {
+      try {
+        await this.publish(n.userId, { kind: "notification", notification: n });
+      } catch {
+        failed.push(n);
+      }
+    }
+    return failed;
   }
 
   subscribe(userId: string, listener: (event: UserEvent) => void): Subscription {
