@@ -71,7 +71,8 @@ async function startOnce(options: { label: string; env?: Record<string, string>;
   const child = spawnTs("src/cli.ts", {
     name: options.label,
     args: ["serve"],
-    nodeFlags: options.nodeFlags,
+    // BENCH_HERALD_NODE_FLAGS adds flags to Herald's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+    nodeFlags: [...(options.nodeFlags ?? []), ...(process.env.BENCH_HERALD_NODE_FLAGS ?? "").split(" ").filter(Boolean)],
     env: {
       HERALD_ENV: "development",
       HERALD_HOST: "127.0.0.1",
