@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from "uuid";
+import { uuidv7 } from "./uuid7.js";
 import type { CursorCodec } from "./cursor.js";
 import { HeraldError } from "./errors.js";
 import { Limits } from "./limits.js";
