@@ -1,6 +1,6 @@
 import { HeraldError } from "./errors.js";
 import { Limits } from "./limits.js";
-import type { OutgoingNotification } from "./notification.js";
+import type { MarkReadTarget, OutgoingNotification } from "./notification.js";
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Printable, no control characters: user ids end up in logs, subjects and SQL parameters.
@@ -83,4 +83,11 @@ export function checkSend(list: OutgoingNotification[], now: Date): OutgoingNoti
   if (recipients > Limits.maxRecipientsPerSend)
     throw HeraldError.invalid("notifications", `at most ${Limits.maxRecipientsPerSend} recipients per call`);
   return list;
+}
+
+/** Mark-read takes ids or a seq, exactly one of the two. */
+export function checkMarkReadTarget(idsField: string, ids: string[], upToSeq: number): MarkReadTarget {
+  if (ids.length > 0 && upToSeq > 0) throw HeraldError.invalid(idsField, "give either ids or up_to_seq, not both");
+  if (ids.length === 0 && upToSeq === 0) throw HeraldError.invalid(idsField, "give ids or up_to_seq");
+  return ids.length > 0 ? { ids } : { upToSeq };
 }

@@ -1,5 +1,5 @@
 import type { ApiKeyVerifier } from "../../auth/api-keys.js";
-import { HeraldError } from "../../domain/errors.js";
+import { checkMarkReadTarget } from "../../domain/validate.js";
 import type { InboxService } from "../../domain/inbox-service.js";
 import type { NotificationServiceServer } from "../../../gen/herald/v1/notification_service.js";
 import { outgoingFromProto, pageToProto, queryFromProto, seqFromProto } from "../../codec/proto-convert.js";
@@ -38,10 +38,8 @@ export function notificationServiceHandlers(options: {
       return { deletedCount: r.deletedIds.length, deletedIds: r.deletedIds, unreadCount: r.unreadCount };
     }),
     markNotificationsRead: unary(ctx, "MarkNotificationsRead", async (req) => {
-      const upTo = seqFromProto("up_to_seq", req.upToSeq);
-      if (req.ids.length > 0 && upTo > 0) throw HeraldError.invalid("ids", "give either ids or up_to_seq, not both");
-      if (req.ids.length === 0 && upTo === 0) throw HeraldError.invalid("ids", "give ids or up_to_seq");
-      const r = await inbox.markRead(req.userId, req.ids.length > 0 ? { ids: req.ids } : { upToSeq: upTo });
+      const target = checkMarkReadTarget("ids", req.ids, seqFromProto("up_to_seq", req.upToSeq));
+      const r = await inbox.markRead(req.userId, target);
       return { updatedCount: r.updatedCount, updatedIds: r.updatedIds, unreadCount: r.unreadCount };
     }),
     getUnreadCount: unary(ctx, "GetUnreadCount", async (req) => ({ unreadCount: await inbox.unreadCount(req.userId) })),

@@ -8,7 +8,8 @@ import type { UserEvent } from "../../domain/ports.js";
 import type { Logger } from "../../logger.js";
 import type { Metrics } from "../../metrics.js";
 import type { ClientFrame } from "../../../gen/herald/gateway/v1/envelope.js";
-import { pageToProto, queryFromProto, seqFromProto } from "../../codec/proto-convert.js";
+import { seqFromProto } from "../../codec/proto-convert.js";
+import { handleInboxRequest } from "./inbox-requests.js";
 import { FrameError, parseClientFrame } from "./client-frame.js";
 import { CLOSE_FOR_KIND, CloseCode } from "./close-codes.js";
 import { RateLimiter } from "./rate-limiter.js";
@@ -271,32 +272,7 @@ export class Connection {
     // Requests sent right after the upgrade (or the authenticate frame) wait for the session to be set up.
     if (this.state === "authenticating") await this.#authDone;
     if (this.state !== "open") throw new HeraldError("unauthenticated", "authenticate first");
-    const inbox = this.#ctx.inbox;
-    const origin = { sessionId: this.sessionId };
-    switch (op.$case) {
-      case "list": {
-        const page = await inbox.list(this.userId, queryFromProto(op.value, "list"), "list");
-        return encodeFrame(id, { $case: "list", value: pageToProto(page) });
-      }
-      case "markRead": {
-        const ids = op.value.ids;
-        const upTo = seqFromProto("mark_read.up_to_seq", op.value.upToSeq);
-        if (ids.length > 0 && upTo > 0) throw HeraldError.invalid("mark_read.ids", "give either ids or up_to_seq, not both");
-        if (ids.length === 0 && upTo === 0) throw HeraldError.invalid("mark_read.ids", "give ids or up_to_seq");
-        const r = await inbox.markRead(this.userId, ids.length > 0 ? { ids } : { upToSeq: upTo }, origin, "mark_read.ids");
-        return encodeFrame(id, { $case: "markRead", value: { updatedCount: r.updatedCount, updatedIds: r.updatedIds, unreadCount: r.unreadCount } });
-      }
-      case "delete": {
-        const r = await inbox.delete(this.userId, op.value.ids, origin, "delete.ids");
-        return encodeFrame(id, { $case: "delete", value: { deletedCount: r.deletedIds.length, deletedIds: r.deletedIds, unreadCount: r.unreadCount } });
-      }
-      case "ack": {
-        const n = await inbox.ack(this.userId, op.value.notificationIds, "ack.notification_ids");
-        return encodeFrame(id, { $case: "ack", value: { acknowledgedCount: n } });
-      }
-      case "unreadCount":
-        return encodeFrame(id, { $case: "unreadCount", value: { unreadCount: await inbox.unreadCount(this.userId) } });
-    }
+    return handleInboxRequest(this.#ctx.inbox, { userId: this.userId, sessionId: this.sessionId }, id, op);
   }
 
   async #authenticate(token: VerifiedToken, resumeFrom: number | null, replyId: number): Promise<void> {
