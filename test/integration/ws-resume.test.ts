@@ -18,13 +18,19 @@ describe("resume with no gap (real ws, real Postgres)", () => {
   let db: TestDatabase;
   let h: TestHerald;
   let base: string;
+  let small: string;
+  let hSmall: TestHerald;
 
   before(async () => {
     db = await POSTGRES.create();
     h = await startTestHerald(db, { HERALD_HTTP_PORT: "0" });
     base = `ws://127.0.0.1:${h.herald.httpPort}/ws`;
+    // A second node on the same database with a small slow-consumer bound.
+    hSmall = await startTestHerald(db, { HERALD_HTTP_PORT: "0", HERALD_WS_MAX_BUFFERED_BYTES: String(1024 * 1024) });
+    small = `ws://127.0.0.1:${hSmall.herald.httpPort}/ws`;
   });
   after(async () => {
+    await hSmall.stop();
     await h.stop();
     await db.drop();
   });
@@ -71,6 +77,19 @@ describe("resume with no gap (real ws, real Postgres)", () => {
     await c.waitNotifications(1000, 20_000);
     await c.request({ ping: {} });
     assertExactlyOnceInOrder(seqs(c), 1, 1000);
+    await c.close();
+  });
+
+  test("resuming a backlog far larger than the slow-consumer bound delivers all of it, in order", async () => {
+    const user = "uma";
+    const content = { blob: "y".repeat(4096) };
+    for (let b = 0; b < 6; b++)
+      await h.rpc.sendNotifications({ notifications: Array.from({ length: 500 }, () => outgoing({ userIds: [user], code: 1, content })) });
+    // 3,000 x 4 KiB = 12 MiB of backlog; this node cuts a consumer at 1 MiB of unsent output.
+    const c = await TestClient.connect(small, user, { lastSeq: 0 });
+    await c.waitNotifications(3000, 30_000);
+    assertExactlyOnceInOrder(seqs(c), 1, 3000);
+    assert.equal(c.closeCode, undefined);
     await c.close();
   });
 

@@ -189,6 +189,8 @@ export class Connection {
           if (this.state === "closed") return;
           for (const r of rows) this.#push(r);
           if (rows.length < CATCH_UP_PAGE) break;
+          await this.#drained();
+          if (this.isClosed()) return;
         }
         // Merge what arrived meanwhile. A gap left by an event received before
         // this fetch began is real (deleted or expired); a later one needs another fetch.
@@ -209,6 +211,16 @@ export class Connection {
       this.#ctx.log.warn({ err, session: this.sessionId }, "catch-up from the store failed; closing for the client to resume");
       this.close(CloseCode.resyncFailed, "could not read missed notifications; reconnect and resume");
     }
+  }
+
+  /**
+   * Backpressure for catch-up: a large backlog is read page by page, each page
+   * once the client has taken most of the previous one, so a resume never
+   * trips the slow-consumer bound that protects live delivery.
+   */
+  async #drained(): Promise<void> {
+    const low = this.#ctx.maxBufferedBytes / 4;
+    while (this.state !== "closed" && this.#ws.bufferedAmount > low) await new Promise((r) => setTimeout(r, 5));
   }
 
   #onMessage(data: Buffer, isBinary: boolean): void {
