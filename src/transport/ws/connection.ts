@@ -187,10 +187,12 @@ export class Connection {
         for (;;) {
           const rows = await this.#ctx.inbox.store.listAfter(this.userId, this.#lastSeq, CATCH_UP_PAGE);
           if (this.state === "closed") return;
-          for (const r of rows) this.#push(r);
+          for (const r of rows) {
+            if (this.#ws.bufferedAmount > this.#ctx.maxBufferedBytes / 2) await this.#drained();
+            if (this.isClosed()) return;
+            this.#push(r);
+          }
           if (rows.length < CATCH_UP_PAGE) break;
-          await this.#drained();
-          if (this.isClosed()) return;
         }
         // Merge what arrived meanwhile. A gap left by an event received before
         // this fetch began is real (deleted or expired); a later one needs another fetch.
