@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { TestDatabase } from "../support/databases.js";
+import { startCluster, type TestCluster } from "../support/cluster-setup.js";
+import { POSTGRES, type TestDatabase } from "../support/databases.js";
+import { withDiagnostics } from "../support/diagnostics.js";
 import { listAll, outgoing } from "../support/grpc.js";
-import { startCluster, type TestCluster, withDiagnostics } from "../support/herald-node.js";
 import { NatsCluster } from "../support/nats-cluster.js";
-import { POSTGRES } from "../support/databases.js";
 import { devToken, TestClient } from "../support/ws-client.js";
 import { waitFor } from "../support/wait.js";
 

@@ -1,17 +1,12 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
-import { DeliveryChecker, summarize, type DeliveryReport } from "../support/delivery-checker.js";
-import {
-  flushClients,
-  LogicalClient,
-  SendStream,
-  startClients,
-  startCluster,
-  stopClients,
-  type TestCluster,
-  withDiagnostics,
-} from "../support/herald-node.js";
+import { startCluster, type TestCluster } from "../support/cluster-setup.js";
+import { assertClean } from "../support/delivery-assertions.js";
+import { DeliveryChecker, summarize } from "../support/delivery-checker.js";
+import { withDiagnostics } from "../support/diagnostics.js";
+import { flushClients, startClients, stopClients } from "../support/logical-client.js";
+import { SendStream } from "../support/tracked-sends.js";
 import { waitFor } from "../support/wait.js";
 
 /**
@@ -24,26 +19,13 @@ import { waitFor } from "../support/wait.js";
 /** 300 users per test (fresh ones: a client starting at last_seq 0 gets the whole inbox). */
 const usersOf = (tag: string) => Array.from({ length: 300 }, (_, i) => `${tag}-${String(i).padStart(3, "0")}`);
 
-function assertClean(r: DeliveryReport, what: string): void {
-  const msg = (field: keyof DeliveryReport["examples"]) => `${what}: ${field}: ${r.examples[field].join("; ")}\n${summarize(r)}`;
-  assert.equal(r.lost, 0, msg("lost"));
-  assert.equal(r.duplicatedAfterDedupe, 0, msg("duplicatedAfterDedupe"));
-  assert.equal(r.unexpected, 0, msg("unexpected"));
-  assert.equal(r.outOfOrder, 0, msg("outOfOrder"));
-  assert.equal(r.seqMismatch, 0, msg("seqMismatch"));
-}
-
 describe("NATS failures under a stream: 3 Herald nodes, 3-server NATS cluster, real Postgres", () => {
   let cl: TestCluster;
-  let clients: LogicalClient[] = [];
 
   before(async () => {
     cl = await startCluster();
   });
-  after(async () => {
-    await stopClients(clients);
-    await cl?.cleanup();
-  });
+  after(() => cl?.cleanup());
 
   /** Waits until every Herald node has a NATS connection (on whichever server). */
   async function heraldsConnected(): Promise<Map<number, string[]>> {
@@ -57,15 +39,10 @@ describe("NATS failures under a stream: 3 Herald nodes, 3-server NATS cluster, r
     );
   }
 
-  function newClients(checker: DeliveryChecker, tag: string): LogicalClient[] {
-    const pool = () => cl.nodes.map((n) => n.wsUrl);
-    return usersOf(tag).map((u, i) => new LogicalClient({ userId: u, clientId: `${u}/dev`, pool, startAt: i % 3, checker }));
-  }
-
   test("SIGKILL the NATS server that most Herald nodes use, mid-stream: deliveries go on, 0 persistent lost", { timeout: 120_000 }, async () => {
     await withDiagnostics([cl], async () => {
       const checker = new DeliveryChecker();
-      clients = newClients(checker, "kill");
+      const clients = cl.clientsFor(usersOf("kill"), checker);
       await startClients(clients);
       const names = await heraldsConnected();
       const victim = [...names.entries()].sort((x, y) => y[1].filter((n) => n.startsWith("herald-")).length - x[1].filter((n) => n.startsWith("herald-")).length)[0]![0];
@@ -99,15 +76,14 @@ describe("NATS failures under a stream: 3 Herald nodes, 3-server NATS cluster, r
 
       await cl.nats.startServer(victim);
       await cl.nats.waitForRoutes();
+      await stopClients(clients);
     });
-    await stopClients(clients);
-    clients = [];
   });
 
   test("stop every NATS server for 2 s, twice, during a stream: after recovery 0 persistent lost", { timeout: 150_000 }, async () => {
     await withDiagnostics([cl], async () => {
       const checker = new DeliveryChecker();
-      clients = newClients(checker, "outage");
+      const clients = cl.clientsFor(usersOf("outage"), checker);
       await startClients(clients);
       await heraldsConnected();
       const reconnectsBefore = cl.nodes.map((n) => n.logged(/NATS reconnected/).length);
@@ -146,8 +122,7 @@ describe("NATS failures under a stream: 3 Herald nodes, 3-server NATS cluster, r
       assert.equal(r.okSent, r.sent);
       assertClean(r, "after two NATS outages");
       assert.ok(clients.every((c) => c.closes.length === 0), "no WebSocket connection was lost");
+      await stopClients(clients);
     });
-    await stopClients(clients);
-    clients = [];
   });
 });

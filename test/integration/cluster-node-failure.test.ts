@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import { DeliveryChecker, summarize, type DeliveryReport } from "../support/delivery-checker.js";
-import {
-  flushClients,
-  LogicalClient,
-  percentile,
-  sendTracked,
-  startClients,
-  startCluster,
-  stopClients,
-  type TestCluster,
-  type TrackedItem,
-  withDiagnostics,
-} from "../support/herald-node.js";
+import { startCluster, type TestCluster } from "../support/cluster-setup.js";
+import { assertClean } from "../support/delivery-assertions.js";
+import { DeliveryChecker, percentile, summarize } from "../support/delivery-checker.js";
+import { withDiagnostics } from "../support/diagnostics.js";
+import { flushClients, startClients, stopClients } from "../support/logical-client.js";
+import { sendTracked, type TrackedItem } from "../support/tracked-sends.js";
 import { waitFor } from "../support/wait.js";
 
 /**
@@ -21,16 +14,6 @@ import { waitFor } from "../support/wait.js";
  * in flight; their clients reconnect to the other nodes with their last seq
  * and resume. Nothing answered OK may be lost.
  */
-
-function assertClean(r: DeliveryReport, what: string): void {
-  const msg = (field: keyof DeliveryReport["examples"]) => `${what}: ${field}: ${r.examples[field].join("; ")}\n${summarize(r)}`;
-  assert.equal(r.lost, 0, msg("lost"));
-  assert.equal(r.duplicatedAfterDedupe, 0, msg("duplicatedAfterDedupe"));
-  assert.equal(r.unexpected, 0, msg("unexpected"));
-  assert.equal(r.outOfOrder, 0, msg("outOfOrder"));
-  assert.equal(r.seqMismatch, 0, msg("seqMismatch"));
-  assert.equal(r.deliveredAfterError, 0, msg("deliveredAfterError"));
-}
 
 /** `rounds` notifications to each user, round by round, cut into batches of `batchSize`. */
 function plan(users: readonly string[], rounds: number, batchSize: number, tag: string): TrackedItem[][] {
@@ -43,34 +26,19 @@ function plan(users: readonly string[], rounds: number, batchSize: number, tag: 
 
 describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", () => {
   let cl: TestCluster;
-  let clients: LogicalClient[] = [];
 
   before(async () => {
     cl = await startCluster();
   });
-  after(async () => {
-    await stopClients(clients);
-    await cl?.cleanup();
-  });
+  after(() => cl?.cleanup());
 
   test("SIGKILL one node while 10,000 persistent notifications to 1,000 users are in flight: its clients reconnect elsewhere and resume; 0 lost, 0 duplicated after dedupe", { timeout: 180_000 }, async () => {
     await withDiagnostics([cl], async () => {
       const [a, b, c] = cl.nodes as [typeof cl.nodes[0], typeof cl.nodes[0], typeof cl.nodes[0]];
       const checker = new DeliveryChecker();
-      const pool = () => cl.nodes.map((n) => n.wsUrl);
       const users = Array.from({ length: 1000 }, (_, i) => `k${String(i).padStart(4, "0")}`);
-      clients = users.map(
-        (u, i) =>
-          new LogicalClient({
-            userId: u,
-            clientId: `${u}/dev`,
-            pool,
-            startAt: i % 3,
-            // Clients of a lost node spread over the two others.
-            reconnectStep: 1 + (Math.floor(i / 3) % 2),
-            checker,
-          }),
-      );
+      // Clients of a lost node spread over the two others.
+      const clients = cl.clientsFor(users, checker, (i) => ({ reconnectStep: 1 + (Math.floor(i / 3) % 2) }));
       await startClients(clients);
       const onA = clients.filter((cli) => cli.url === a.wsUrl);
       assert.equal(onA.length, 334);
@@ -123,7 +91,7 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
       console.log(`[SIGKILL node a] ${summarize(r)}`);
       assert.equal(r.okSent, 10_000);
       assert.equal(r.persistentOkSent, 10_000);
-      assertClean(r, "after SIGKILL of node a");
+      assertClean(r, "after SIGKILL of node a", ["deliveredAfterError"]);
       assert.equal(r.deliveries - r.duplicatedRaw, 10_000, "each client has each of its 10 notifications once after dedupe");
       assert.ok(onA.every((cli) => cli.closes.length >= 1 && cli.closes[0]!.code === 1006), "clients of the killed node saw an abnormal close");
       assert.ok(reconnects.length >= onA.length);
@@ -132,9 +100,8 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
       const moved = new Map<string, number>();
       for (const cli of onA) moved.set(cli.url, (moved.get(cli.url) ?? 0) + 1);
       assert.equal(moved.size, 2, `clients of a spread over b and c: ${JSON.stringify([...moved])}`);
+      await stopClients(clients);
     });
-    await stopClients(clients);
-    clients = [];
   });
 
   test("SIGTERM drain: clients of the drained node get close 3000 and resume elsewhere, in-flight sends finish, the node exits 0; no send answered OK is lost", { timeout: 120_000 }, async () => {
@@ -142,11 +109,8 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
       const [a, b, c] = cl.nodes as [typeof cl.nodes[0], typeof cl.nodes[0], typeof cl.nodes[0]];
       if (!a.running) await a.spawn(); // back after the previous test killed it (same ports)
       const checker = new DeliveryChecker();
-      const pool = () => cl.nodes.map((n) => n.wsUrl);
       const users = Array.from({ length: 300 }, (_, i) => `t${String(i).padStart(3, "0")}`);
-      clients = users.map(
-        (u, i) => new LogicalClient({ userId: u, clientId: `${u}/dev`, pool, startAt: i % 3, reconnectStep: 1 + (Math.floor(i / 3) % 2), checker }),
-      );
+      const clients = cl.clientsFor(users, checker, (i) => ({ reconnectStep: 1 + (Math.floor(i / 3) % 2) }));
       await startClients(clients);
       const onA = clients.filter((cli) => cli.url === a.wsUrl);
       assert.equal(onA.length, 100);
@@ -215,13 +179,12 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
       );
       console.log(`[SIGTERM node a] ${summarize(r)}`);
       assert.equal(r.okSent, 3000, "every call eventually answered OK");
-      assertClean(r, "after SIGTERM of node a");
+      assertClean(r, "after SIGTERM of node a", ["deliveredAfterError"]);
       assert.ok(a.logged("herald stopped").length > 0, "the node logged a clean stop");
       const others = clients.filter((cli) => !onA.includes(cli));
       assert.ok(others.every((cli) => cli.closes.length === 0), "clients of B and C kept their connections");
+      await stopClients(clients);
     });
-    await stopClients(clients);
-    clients = [];
   });
 
   test("SIGTERM while a send is blocked in the database: clients get 3000 at once, the call still answers OK, then the node exits 0; nothing lost", { timeout: 60_000 }, async () => {
@@ -229,9 +192,8 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
       const [a, b] = cl.nodes as [typeof cl.nodes[0], typeof cl.nodes[0]];
       if (!a.running) await a.spawn();
       const checker = new DeliveryChecker();
-      const pool = () => cl.nodes.map((n) => n.wsUrl);
       const users = Array.from({ length: 30 }, (_, i) => `inflight-${String(i).padStart(2, "0")}`);
-      clients = users.map((u, i) => new LogicalClient({ userId: u, clientId: `${u}/dev`, pool, startAt: i % 3, checker }));
+      const clients = cl.clientsFor(users, checker);
       await startClients(clients);
       const onA = clients.filter((cli) => cli.url === a.wsUrl);
       assert.equal(onA.length, 10);
@@ -282,10 +244,9 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
       const r = checker.report();
       console.log(`[SIGTERM with a send in flight] ${summarize(r)}`);
       assert.equal(r.okSent, 60);
-      assertClean(r, "after SIGTERM with a send in flight");
+      assertClean(r, "after SIGTERM with a send in flight", ["deliveredAfterError"]);
       assert.ok(onA.every((cli) => cli.url !== a.wsUrl && cli.open), "clients of a resumed on b or c");
+      await stopClients(clients);
     });
-    await stopClients(clients);
-    clients = [];
   });
 });

@@ -1,19 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { startCluster, type TestCluster } from "../support/cluster-setup.js";
 import { POSTGRES, type TestDatabase } from "../support/databases.js";
 import { DeliveryChecker, summarize } from "../support/delivery-checker.js";
+import { withDiagnostics } from "../support/diagnostics.js";
 import { listAll, status } from "../support/grpc.js";
-import {
-  flushClients,
-  LogicalClient,
-  SendStream,
-  startClients,
-  startCluster,
-  stopClients,
-  type TestCluster,
-  withDiagnostics,
-} from "../support/herald-node.js";
-import { TcpProxy } from "../support/tcp-proxy.js";
+import { flushClients, startClients, stopClients } from "../support/logical-client.js";
+import { proxyToPostgres, type TcpProxy } from "../support/tcp-proxy.js";
+import { SendStream } from "../support/tracked-sends.js";
 import { waitFor } from "../support/wait.js";
 
 /**
@@ -29,18 +23,14 @@ describe("Postgres outage under a stream: 3 Herald nodes, 3-server NATS cluster"
   let db: TestDatabase;
   let proxy: TcpProxy;
   let cl: TestCluster;
-  let clients: LogicalClient[] = [];
 
   before(async () => {
     db = await POSTGRES.create();
-    const target = new URL(db.url!);
-    proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(db.url!);
-    viaProxy.host = `127.0.0.1:${await proxy.start()}`;
-    cl = await startCluster({ db, databaseUrl: viaProxy.toString() });
+    const viaProxy = await proxyToPostgres(db.url!);
+    proxy = viaProxy.proxy;
+    cl = await startCluster({ db, databaseUrl: viaProxy.url });
   });
   after(async () => {
-    await stopClients(clients);
     await cl?.cleanup();
     await proxy?.stop();
     await db?.drop();
@@ -49,8 +39,7 @@ describe("Postgres outage under a stream: 3 Herald nodes, 3-server NATS cluster"
   test("sends answer UNAVAILABLE while Postgres is down; none answered OK is missing afterwards; resends with the same idempotency keys store no duplicate", { timeout: 120_000 }, async () => {
     await withDiagnostics([cl], async () => {
       const checker = new DeliveryChecker();
-      const pool = () => cl.nodes.map((n) => n.wsUrl);
-      clients = USERS.map((u, i) => new LogicalClient({ userId: u, clientId: `${u}/dev`, pool, startAt: i % 3, checker }));
+      const clients = cl.clientsFor(USERS, checker);
       await startClients(clients);
 
       // Calls of 10; a failed call is retried (same idempotency keys, next node, client backoff) until OK.
@@ -107,8 +96,7 @@ describe("Postgres outage under a stream: 3 Herald nodes, 3-server NATS cluster"
         assert.deepEqual(stored.map((n) => Number(n.seq)), Array.from({ length: stored.length }, (_, i) => i + 1), `user ${u}: seqs gapless`);
       }
       assert.ok(proxy.accepted > 3, "the nodes reconnected to Postgres through the proxy");
+      await stopClients(clients);
     });
-    await stopClients(clients);
-    clients = [];
   });
 });

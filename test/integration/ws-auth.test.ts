@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { exportSPKI, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { POSTGRES, type TestDatabase } from "../support/databases.js";
+import { POSTGRES } from "../support/databases.js";
 import { outgoing } from "../support/grpc.js";
-import { startTestHerald, type TestHerald } from "../support/herald.js";
+import { startTestHeraldOnNewDatabase, type TestHeraldWithDatabase } from "../support/herald.js";
 import { devToken, TestClient } from "../support/ws-client.js";
 
 const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
@@ -21,8 +21,7 @@ async function refused(base: string, token: string): Promise<{ error: any; code:
 }
 
 describe("WebSocket authentication with RS256, issuer and audience pinned", () => {
-  let db: TestDatabase;
-  let h: TestHerald;
+  let h: TestHeraldWithDatabase;
   let base: string;
   let dir: string;
   let privateKey: CryptoKey;
@@ -40,8 +39,7 @@ describe("WebSocket authentication with RS256, issuer and audience pinned", () =
     privateKey = pair.privateKey;
     publicPem = await exportSPKI(pair.publicKey);
     await writeFile(path.join(dir, "pub.pem"), publicPem);
-    db = await POSTGRES.create();
-    h = await startTestHerald(db, {
+    h = await startTestHeraldOnNewDatabase(POSTGRES, {
       HERALD_HTTP_PORT: "0",
       HERALD_JWT_PUBLIC_KEY_FILE: path.join(dir, "pub.pem"),
       HERALD_JWT_ALGORITHMS: "RS256",
@@ -49,11 +47,10 @@ describe("WebSocket authentication with RS256, issuer and audience pinned", () =
       HERALD_JWT_AUDIENCE: "herald",
       HERALD_JWT_CLOCK_TOLERANCE_SEC: "5",
     });
-    base = `ws://127.0.0.1:${h.herald.httpPort}/ws`;
+    base = h.wsUrl;
   });
   after(async () => {
-    await h.stop();
-    await db.drop();
+    await h?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -100,24 +97,19 @@ describe("WebSocket authentication with RS256, issuer and audience pinned", () =
 });
 
 describe("WebSocket authentication with the HS256 default", () => {
-  let db: TestDatabase;
-  let h: TestHerald;
+  let h: TestHeraldWithDatabase;
   let base: string;
 
   before(async () => {
-    db = await POSTGRES.create();
-    h = await startTestHerald(db, {
+    h = await startTestHeraldOnNewDatabase(POSTGRES, {
       HERALD_HTTP_PORT: "0",
       HERALD_JWT_CLOCK_TOLERANCE_SEC: "0",
       HERALD_WS_AUTH_TIMEOUT_MS: "300",
       HERALD_WS_ALLOWED_ORIGINS: "https://app.example",
     });
-    base = `ws://127.0.0.1:${h.herald.httpPort}/ws`;
+    base = h.wsUrl;
   });
-  after(async () => {
-    await h.stop();
-    await db.drop();
-  });
+  after(() => h?.stop());
 
   test("a token that expires while connected produces the token-expired event, then close 3004", async () => {
     const c = await TestClient.connect(base, "tess", { token: await devToken("tess", 2) });

@@ -1,14 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { POSTGRES, type TestDatabase } from "../support/databases.js";
+import { POSTGRES } from "../support/databases.js";
 import { outgoing } from "../support/grpc.js";
-import { startTestHerald, type TestHerald } from "../support/herald.js";
+import { startTestHeraldOnNewDatabase, type TestHeraldWithDatabase } from "../support/herald.js";
 import { TestClient } from "../support/ws-client.js";
 import { waitFor } from "../support/wait.js";
 
 describe("WebSocket live delivery and inbox (real ws clients, real Postgres)", () => {
-  let db: TestDatabase;
-  let h: TestHerald;
+  let h: TestHeraldWithDatabase;
   let base: string;
   const clients: TestClient[] = [];
   const connect = async (user: string, opts: { lastSeq?: number } = {}) => {
@@ -18,14 +17,12 @@ describe("WebSocket live delivery and inbox (real ws clients, real Postgres)", (
   };
 
   before(async () => {
-    db = await POSTGRES.create();
-    h = await startTestHerald(db, { HERALD_HTTP_PORT: "0" });
-    base = `ws://127.0.0.1:${h.herald.httpPort}/ws`;
+    h = await startTestHeraldOnNewDatabase(POSTGRES, { HERALD_HTTP_PORT: "0" });
+    base = h.wsUrl;
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await h.stop();
-    await db.drop();
+    await h?.stop();
   });
 
   test("a notification sent over gRPC reaches all three connections of its user and none of another user's", async () => {

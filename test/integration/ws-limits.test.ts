@@ -1,26 +1,22 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { POSTGRES, type TestDatabase } from "../support/databases.js";
+import { POSTGRES } from "../support/databases.js";
 import { outgoing } from "../support/grpc.js";
-import { startTestHerald, type TestHerald } from "../support/herald.js";
+import { startTestHeraldOnNewDatabase, type TestHerald, type TestHeraldWithDatabase } from "../support/herald.js";
 import { devToken, TestClient } from "../support/ws-client.js";
 import { waitFor } from "../support/wait.js";
 
 /** Each test starts its own node with the limits it exercises. */
-const started: Array<{ h: TestHerald; db: TestDatabase }> = [];
+const started: TestHeraldWithDatabase[] = [];
 async function node(env: Record<string, string>): Promise<{ h: TestHerald; base: string }> {
-  const db = await POSTGRES.create();
-  const h = await startTestHerald(db, { HERALD_HTTP_PORT: "0", ...env });
-  started.push({ h, db });
-  return { h, base: `ws://127.0.0.1:${h.herald.httpPort}/ws` };
+  const h = await startTestHeraldOnNewDatabase(POSTGRES, { HERALD_HTTP_PORT: "0", ...env });
+  started.push(h);
+  return { h, base: h.wsUrl };
 }
 
 describe("WebSocket limits and hygiene", () => {
   after(async () => {
-    for (const { h, db } of started) {
-      await h.stop();
-      await db.drop();
-    }
+    for (const h of started) await h.stop();
   });
 
   test("slow consumer: a client that stops reading is closed with 3002, memory stays bounded, a normal client gets everything", async () => {

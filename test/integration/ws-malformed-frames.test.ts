@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { POSTGRES, type TestDatabase } from "../support/databases.js";
+import { POSTGRES } from "../support/databases.js";
 import { outgoing } from "../support/grpc.js";
-import { startTestHerald, type TestHerald } from "../support/herald.js";
+import { startTestHeraldOnNewDatabase, type TestHeraldWithDatabase } from "../support/herald.js";
 import { type Frame, TestClient } from "../support/ws-client.js";
 
 const MAX_ID = 2 ** 31 - 1;
@@ -80,19 +80,14 @@ const malformed: fc.Arbitrary<Case> = fc.oneof(
 );
 
 describe("malformed frames (property-based, fast-check)", () => {
-  let db: TestDatabase;
-  let h: TestHerald;
+  let h: TestHeraldWithDatabase;
   let base: string;
 
   before(async () => {
-    db = await POSTGRES.create();
-    h = await startTestHerald(db, { HERALD_HTTP_PORT: "0", HERALD_WS_RATE_LIMIT_PER_SEC: "1000000", HERALD_WS_RATE_BURST: "1000000" });
-    base = `ws://127.0.0.1:${h.herald.httpPort}/ws`;
+    h = await startTestHeraldOnNewDatabase(POSTGRES, { HERALD_HTTP_PORT: "0", HERALD_WS_RATE_LIMIT_PER_SEC: "1000000", HERALD_WS_RATE_BURST: "1000000" });
+    base = h.wsUrl;
   });
-  after(async () => {
-    await h.stop();
-    await db.drop();
-  });
+  after(() => h?.stop());
 
   test("10,000 generated malformed frames each get their documented error; the server stays up and a control connection gets 20 of 20", async () => {
     const fuzzed = await TestClient.connect(base, "fuzz");

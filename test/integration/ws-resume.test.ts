@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { POSTGRES, type TestDatabase } from "../support/databases.js";
+import { POSTGRES } from "../support/databases.js";
 import { outgoing } from "../support/grpc.js";
-import { startTestHerald, type TestHerald } from "../support/herald.js";
+import { startTestHerald, startTestHeraldOnNewDatabase, type TestHerald, type TestHeraldWithDatabase } from "../support/herald.js";
 import { TestClient } from "../support/ws-client.js";
 import { waitFor } from "../support/wait.js";
 
@@ -15,24 +15,21 @@ function assertExactlyOnceInOrder(got: number[], from: number, to: number): void
 }
 
 describe("resume with no gap (real ws, real Postgres)", () => {
-  let db: TestDatabase;
-  let h: TestHerald;
+  let h: TestHeraldWithDatabase;
   let base: string;
   let small: string;
   let hSmall: TestHerald;
 
   before(async () => {
-    db = await POSTGRES.create();
-    h = await startTestHerald(db, { HERALD_HTTP_PORT: "0" });
-    base = `ws://127.0.0.1:${h.herald.httpPort}/ws`;
+    h = await startTestHeraldOnNewDatabase(POSTGRES, { HERALD_HTTP_PORT: "0" });
+    base = h.wsUrl;
     // A second node on the same database with a small slow-consumer bound.
-    hSmall = await startTestHerald(db, { HERALD_HTTP_PORT: "0", HERALD_WS_MAX_BUFFERED_BYTES: String(1024 * 1024) });
-    small = `ws://127.0.0.1:${hSmall.herald.httpPort}/ws`;
+    hSmall = await startTestHerald(h.db, { HERALD_HTTP_PORT: "0", HERALD_WS_MAX_BUFFERED_BYTES: String(1024 * 1024) });
+    small = hSmall.wsUrl;
   });
   after(async () => {
-    await hSmall.stop();
-    await h.stop();
-    await db.drop();
+    await hSmall?.stop();
+    await h?.stop();
   });
 
   test("a client drops, 500 are sent meanwhile (some while it reconnects), it resumes from its last seq and has every seq once, in order", async () => {

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { Knex } from "knex";
-import { openDatabase, type DatabaseOptions } from "../../src/storage/database.js";
+import { migrateLatest, openDatabase, type DatabaseOptions } from "../../src/storage/database.js";
 
 /**
  * Isolated databases for tests, one per test file (or per suite): a fresh
@@ -107,3 +107,31 @@ export const BACKENDS: readonly Backend[] = [
 
 export const POSTGRES: Backend = BACKENDS[0]!;
 export const PGLITE: Backend = BACKENDS[1]!;
+
+/** A database opened with knex, for tests of the storage layer. */
+export interface OpenTestDatabase {
+  db: Knex;
+  /** Destroys the knex, then drops the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh database of `backend` (PGlite in memory), opened with knex and
+ * migrated to the latest schema. If the migration fails, the database is
+ * closed and dropped before the error is rethrown.
+ */
+export async function openMigratedDatabase(backend: Backend): Promise<OpenTestDatabase> {
+  const tdb = await backend.create({ memory: true });
+  const db = tdb.open();
+  const close = async () => {
+    await db.destroy();
+    await tdb.drop();
+  };
+  try {
+    await migrateLatest(db);
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+  return { db, close };
+}

@@ -131,9 +131,10 @@ function sendKey(userId: string, ref: string): string {
   return `${userId}\u0000${ref}`;
 }
 
-/** Nearest-rank percentile; NaN when empty. */
-function pct(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
+/** Percentile (0..100) of a list of numbers, nearest-rank; NaN for an empty list. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
@@ -328,7 +329,7 @@ export class DeliveryChecker {
       outOfOrder,
       seqMismatch,
       ephemeralMissed,
-      reconnects: { count: rs.length, p50: pct(rs, 50), p99: pct(rs, 99), max: rs.length > 0 ? rs[rs.length - 1]! : Number.NaN },
+      reconnects: { count: rs.length, p50: percentile(rs, 50), p99: percentile(rs, 99), max: rs.length > 0 ? rs[rs.length - 1]! : Number.NaN },
       examples: ex,
     };
   }

@@ -2,7 +2,7 @@ import { DEV_API_KEY, loadConfig, type Config } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { startHerald, type RunningHerald } from "../../src/main.js";
 import type { NotificationServiceClient } from "../../gen/herald/v1/notification_service.js";
-import type { TestDatabase } from "./databases.js";
+import type { Backend, TestDatabase } from "./databases.js";
 import { connectClient, type Rpc } from "./grpc.js";
 
 export interface TestHerald {
@@ -10,6 +10,8 @@ export interface TestHerald {
   config: Config;
   grpcPort: number;
   httpPort: number;
+  /** The WebSocket endpoint, `ws://127.0.0.1:<httpPort>/ws`. */
+  wsUrl: string;
   /** The generated client, connected over a real port. */
   client: NotificationServiceClient;
   /** Promisified calls with `authorization: Bearer <apiKey>`. */
@@ -45,6 +47,7 @@ export async function startTestHerald(db: TestDatabase | { env: Record<string, s
     config,
     grpcPort: herald.grpcPort,
     httpPort: herald.httpPort,
+    wsUrl: `ws://127.0.0.1:${herald.httpPort}/ws`,
     client,
     rpc,
     apiKey,
@@ -52,6 +55,39 @@ export async function startTestHerald(db: TestDatabase | { env: Record<string, s
       stopped ??= (async () => {
         client.close();
         await herald.stop();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** A TestHerald that owns its database: `stop()` stops the node, then drops the database. */
+export interface TestHeraldWithDatabase extends TestHerald {
+  db: TestDatabase;
+}
+
+/**
+ * Starts a Herald node (as `startTestHerald`, with `env`) on a fresh database
+ * of `backend`. If the node does not start, the database is dropped before
+ * the error is rethrown.
+ */
+export async function startTestHeraldOnNewDatabase(backend: Backend, env: Record<string, string> = {}): Promise<TestHeraldWithDatabase> {
+  const db = await backend.create();
+  let node: TestHerald;
+  try {
+    node = await startTestHerald(db, env);
+  } catch (err) {
+    await db.drop().catch(() => undefined);
+    throw err;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    ...node,
+    db,
+    stop() {
+      stopped ??= (async () => {
+        await node.stop();
+        await db.drop();
       })();
       return stopped;
     },

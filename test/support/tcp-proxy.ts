@@ -96,3 +96,15 @@ export class TcpProxy {
     await closed;
   }
 }
+
+/**
+ * A started TcpProxy in front of the Postgres server of `databaseUrl`, and
+ * `url`: that database's URL through the proxy.
+ */
+export async function proxyToPostgres(databaseUrl: string): Promise<{ proxy: TcpProxy; url: string }> {
+  const target = new URL(databaseUrl);
+  const proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  const viaProxy = new URL(databaseUrl);
+  viaProxy.host = `127.0.0.1:${await proxy.start()}`;
+  return { proxy, url: viaProxy.toString() };
+}

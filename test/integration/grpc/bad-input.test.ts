@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ListDirection } from "../../../gen/herald/v1/notification.js";
-import { BACKENDS, type TestDatabase } from "../../support/databases.js";
+import { BACKENDS } from "../../support/databases.js";
 import { assertGrpcError, connectClient, listAll, listPage, outgoing, query, status } from "../../support/grpc.js";
-import { startTestHerald, type TestHerald } from "../../support/herald.js";
+import { startTestHeraldOnNewDatabase, type TestHeraldWithDatabase } from "../../support/herald.js";
 
 const KEY_A = "test-key-aaaaaaaaaaaaaaaa";
 const KEY_B = "test-key-bbbbbbbbbbbbbbbb";
@@ -11,18 +11,13 @@ const MAX_MESSAGE = 65_536;
 
 for (const backend of BACKENDS) {
   describe(`bad input over gRPC on ${backend.name}`, () => {
-    let tdb: TestDatabase;
-    let node: TestHerald;
+    let node: TestHeraldWithDatabase;
 
     before(async () => {
-      tdb = await backend.create();
-      node = await startTestHerald(tdb, { HERALD_API_KEYS: `${KEY_A},${KEY_B}`, HERALD_GRPC_MAX_MESSAGE_BYTES: String(MAX_MESSAGE) });
+      node = await startTestHeraldOnNewDatabase(backend, { HERALD_API_KEYS: `${KEY_A},${KEY_B}`, HERALD_GRPC_MAX_MESSAGE_BYTES: String(MAX_MESSAGE) });
     });
 
-    after(async () => {
-      await node?.stop();
-      await tdb?.drop();
-    });
+    after(() => node?.stop());
 
     test("code <= 0 is INVALID_ARGUMENT naming the field, and nothing of the batch is stored", async () => {
       for (const code of [0, -1, -3, -2147483648]) {
@@ -227,8 +222,7 @@ for (const backend of BACKENDS) {
 
 describe("gRPC client without credentials", () => {
   test("a client that never sends metadata is refused (UNAUTHENTICATED)", async () => {
-    const tdb = await BACKENDS[0]!.create();
-    const node = await startTestHerald(tdb);
+    const node = await startTestHeraldOnNewDatabase(BACKENDS[0]!);
     const bare = connectClient(node.grpcPort, "unused");
     try {
       await assertGrpcError(
@@ -241,7 +235,6 @@ describe("gRPC client without credentials", () => {
     } finally {
       bare.client.close();
       await node.stop();
-      await tdb.drop();
     }
   });
 });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ListDirection } from "../../../gen/herald/v1/notification.js";
-import { BACKENDS, type TestDatabase } from "../../support/databases.js";
+import { BACKENDS } from "../../support/databases.js";
 import { listPage, outgoing } from "../../support/grpc.js";
-import { startTestHerald, type TestHerald } from "../../support/herald.js";
+import { startTestHeraldOnNewDatabase, type TestHeraldWithDatabase } from "../../support/herald.js";
 
 const SENDERS = 20;
 const PER_SENDER = 100;
@@ -11,18 +11,13 @@ const TOTAL = SENDERS * PER_SENDER;
 
 for (const backend of BACKENDS) {
   describe(`concurrent sends on ${backend.name}`, () => {
-    let tdb: TestDatabase;
-    let node: TestHerald;
+    let node: TestHeraldWithDatabase;
 
     before(async () => {
-      tdb = await backend.create();
-      node = await startTestHerald(tdb);
+      node = await startTestHeraldOnNewDatabase(backend);
     });
 
-    after(async () => {
-      await node?.stop();
-      await tdb?.drop();
-    });
+    after(() => node?.stop());
 
     test(`${SENDERS} senders x ${PER_SENDER} to one user: a polling forward-sync reader sees seq 1..${TOTAL} once, in order`, async () => {
       const user = "hot-user";

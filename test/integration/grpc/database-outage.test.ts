@@ -4,7 +4,7 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { createPostgresDatabase, databaseUrl, type TestDatabase } from "../../support/databases.js";
 import { assertGrpcError, listAll, outgoing, status } from "../../support/grpc.js";
 import { startTestHerald, type TestHerald } from "../../support/herald.js";
-import { TcpProxy } from "../../support/tcp-proxy.js";
+import { proxyToPostgres, type TcpProxy } from "../../support/tcp-proxy.js";
 import { timed, waitFor } from "../../support/wait.js";
 
 const USER = "outage-user";
@@ -24,12 +24,9 @@ describe("Postgres unavailable (on postgres)", () => {
 
   before(async () => {
     tdb = await createPostgresDatabase();
-    const target = new URL(tdb.url!);
-    proxy = new TcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const port = await proxy.start();
-    const viaProxy = new URL(tdb.url!);
-    viaProxy.host = `127.0.0.1:${port}`;
-    node = await startTestHerald({ env: { DATABASE_URL: viaProxy.toString() } });
+    const viaProxy = await proxyToPostgres(tdb.url!);
+    proxy = viaProxy.proxy;
+    node = await startTestHerald({ env: { DATABASE_URL: viaProxy.url } });
   });
 
   after(async () => {

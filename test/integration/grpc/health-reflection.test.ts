@@ -5,8 +5,8 @@ import { after, before, describe, test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { service as healthService } from "grpc-health-check";
-import { POSTGRES, type TestDatabase } from "../../support/databases.js";
-import { startTestHerald, type TestHerald } from "../../support/herald.js";
+import { POSTGRES } from "../../support/databases.js";
+import { startTestHerald, startTestHeraldOnNewDatabase, type TestHeraldWithDatabase } from "../../support/herald.js";
 
 const require = createRequire(import.meta.url);
 const REFLECTION_PROTO_ROOT = path.resolve(path.dirname(require.resolve("@grpc/reflection")), "../proto");
@@ -46,13 +46,11 @@ function reflect(port: number, version: "v1" | "v1alpha", request: Record<string
 }
 
 describe("health and reflection (on postgres)", () => {
-  let tdb: TestDatabase;
-  let node: TestHerald;
+  let node: TestHeraldWithDatabase;
   let health: HealthClient;
 
   before(async () => {
-    tdb = await POSTGRES.create();
-    node = await startTestHerald(tdb);
+    node = await startTestHeraldOnNewDatabase(POSTGRES);
     const Health = grpc.makeClientConstructor(healthService, "grpc.health.v1.Health");
     health = new Health(`127.0.0.1:${node.grpcPort}`, grpc.credentials.createInsecure()) as unknown as HealthClient;
   });
@@ -60,7 +58,6 @@ describe("health and reflection (on postgres)", () => {
   after(async () => {
     health?.close();
     await node?.stop();
-    await tdb?.drop();
   });
 
   test("grpc.health.v1.Health/Check answers SERVING for the server and for herald.v1.NotificationService", async () => {
@@ -94,7 +91,7 @@ describe("health and reflection (on postgres)", () => {
   }
 
   test("a stopped node no longer answers health checks", async () => {
-    const other = await startTestHerald(tdb);
+    const other = await startTestHerald(node.db);
     const Health = grpc.makeClientConstructor(healthService, "grpc.health.v1.Health");
     const c = new Health(`127.0.0.1:${other.grpcPort}`, grpc.credentials.createInsecure()) as unknown as HealthClient;
     try {

@@ -1,23 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { BACKENDS, type TestDatabase } from "../../support/databases.js";
+import { BACKENDS } from "../../support/databases.js";
 import { assertGrpcError, listAll, outgoing, status } from "../../support/grpc.js";
-import { startTestHerald, type TestHerald } from "../../support/herald.js";
+import { startTestHeraldOnNewDatabase, type TestHeraldWithDatabase } from "../../support/herald.js";
 
 for (const backend of BACKENDS) {
   describe(`idempotent sends on ${backend.name}`, () => {
-    let tdb: TestDatabase;
-    let node: TestHerald;
+    let node: TestHeraldWithDatabase;
 
     before(async () => {
-      tdb = await backend.create();
-      node = await startTestHerald(tdb);
+      node = await startTestHeraldOnNewDatabase(backend);
     });
 
-    after(async () => {
-      await node?.stop();
-      await tdb?.drop();
-    });
+    after(() => node?.stop());
 
     test("sequential resend with the same key stores one row and returns the first id", async () => {
       const { rpc } = node;

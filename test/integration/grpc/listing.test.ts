@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ListDirection, SystemCode, SystemFilter } from "../../../gen/herald/v1/notification.js";
-import { BACKENDS, type TestDatabase } from "../../support/databases.js";
+import { BACKENDS } from "../../support/databases.js";
 import { listAll, listPage, outgoing, type Rpc } from "../../support/grpc.js";
-import { startTestHerald, type TestHerald } from "../../support/herald.js";
+import { startTestHeraldOnNewDatabase, type TestHeraldWithDatabase } from "../../support/herald.js";
 import { waitFor } from "../../support/wait.js";
 
 const FORWARD = ListDirection.LIST_DIRECTION_FORWARD;
@@ -20,18 +20,13 @@ const seqs = (page: { notifications: Array<{ seq: string }> }) => page.notificat
 
 for (const backend of BACKENDS) {
   describe(`listing over gRPC on ${backend.name}`, () => {
-    let tdb: TestDatabase;
-    let node: TestHerald;
+    let node: TestHeraldWithDatabase;
 
     before(async () => {
-      tdb = await backend.create();
-      node = await startTestHerald(tdb, { HERALD_PURGE_INTERVAL_MS: "1000" });
+      node = await startTestHeraldOnNewDatabase(backend, { HERALD_PURGE_INTERVAL_MS: "1000" });
     });
 
-    after(async () => {
-      await node?.stop();
-      await tdb?.drop();
-    });
+    after(() => node?.stop());
 
     test("forward sync: oldest first, and the cacheable cursor later returns only newer notifications", async () => {
       const { rpc } = node;

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import type { Knex } from "knex";
 import type { NewNotification } from "../../../src/domain/ports.js";
-import { migrateLatest } from "../../../src/storage/database.js";
 import { NotificationRepository } from "../../../src/storage/notification-repository.js";
-import { BACKENDS, type TestDatabase } from "../../support/databases.js";
+import { BACKENDS, openMigratedDatabase, type OpenTestDatabase } from "../../support/databases.js";
 
 function row(userId: string, idempotencyKey = ""): NewNotification {
   return { id: randomUUID(), userId, code: 1, subject: "", content: {}, senderId: "", createdAt: new Date(), expireAt: null, idempotencyKey };
@@ -13,20 +11,14 @@ function row(userId: string, idempotencyKey = ""): NewNotification {
 
 for (const backend of BACKENDS) {
   describe(`concurrent multi-user batches on ${backend.name}`, () => {
-    let tdb: TestDatabase;
-    let db: Knex;
+    let store: OpenTestDatabase;
     let repo: NotificationRepository;
 
     before(async () => {
-      tdb = await backend.create({ memory: true });
-      db = tdb.open();
-      await migrateLatest(db);
-      repo = new NotificationRepository({ db });
+      store = await openMigratedDatabase(backend);
+      repo = new NotificationRepository({ db: store.db });
     });
-    after(async () => {
-      await db.destroy();
-      await tdb.drop();
-    });
+    after(() => store?.close());
 
     test("8 concurrent batches of 500 rows over 40 users, with and without idempotency keys: every user's seqs are 1..n, each returned once", async () => {
       const users = Array.from({ length: 40 }, (_, i) => `cb-${i}`);

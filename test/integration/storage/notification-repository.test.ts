@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import type { Knex } from "knex";
 import type { InboxQuery } from "../../../src/domain/notification.js";
 import type { NewNotification } from "../../../src/domain/ports.js";
-import { migrateLatest } from "../../../src/storage/database.js";
 import { NotificationRepository } from "../../../src/storage/notification-repository.js";
-import { BACKENDS, type TestDatabase } from "../../support/databases.js";
+import { BACKENDS, openMigratedDatabase, type OpenTestDatabase } from "../../support/databases.js";
 
 let userCounter = 0;
 /** A user id no other test of this file uses. */
@@ -35,21 +33,15 @@ function q(o: Partial<InboxQuery> = {}): InboxQuery {
 
 for (const backend of BACKENDS) {
   describe(`NotificationRepository on ${backend.name}`, () => {
-    let tdb: TestDatabase;
-    let db: Knex;
+    let store: OpenTestDatabase;
     let repo: NotificationRepository;
 
     before(async () => {
-      tdb = await backend.create({ memory: true });
-      db = tdb.open();
-      await migrateLatest(db);
-      repo = new NotificationRepository({ db });
+      store = await openMigratedDatabase(backend);
+      repo = new NotificationRepository({ db: store.db });
     });
 
-    after(async () => {
-      await db?.destroy();
-      await tdb?.drop();
-    });
+    after(() => store?.close());
 
     test("insertBatch stores every field and numbers each user's rows 1, 2, 3... in input order", async () => {
       const alice = newUser();
@@ -247,7 +239,7 @@ for (const backend of BACKENDS) {
 
       const expiredIds = [out[1]!.id, out[3]!.id];
       const stored = async () =>
-        (await db("notifications").where("user_id", u).orderBy("seq").select("id")).map((r: { id: string }) => r.id);
+        (await store.db("notifications").where("user_id", u).orderBy("seq").select("id")).map((r: { id: string }) => r.id);
       assert.equal((await stored()).length, 4, "expired rows are hidden, still stored until purged");
 
       // Only this test stores already-expired rows, so the purge count is exact.
