@@ -48,7 +48,7 @@ describe("WebSocket limits and hygiene", () => {
   });
 
   test("heartbeat: a peer that stops answering pings is cut; a live one stays", async () => {
-    const { base } = await node({ HERALD_WS_HEARTBEAT_MS: "150" });
+    const { base } = await node({ HERALD_WS_HEARTBEAT_MS: "500" });
     const token = await devToken("hb");
     const dead = new TestClient(`${base}?token=${token}`, { autoPong: false });
     const live = await TestClient.connect(base, "hb");
