@@ -4,8 +4,12 @@
  * bench/results/<scenario>.{json,svg,md}; see docs/benchmarks.md.
  *
  * Options (flag or BENCH_<NAME> env): --scenarios (default
- * broadcast-1000,broadcast-10000,targeted), --systems (herald,raw,socketio,pg),
- * --watchdog-min (default 30). Each scenario's own options apply too.
+ * broadcast-1000,broadcast-10000,targeted,latency,idle,growth), --systems
+ * (herald,raw,socketio,pg), --watchdog-min (default 30). Each scenario's own
+ * options apply too; run from here, scenario 3 defaults to --latency-seconds 10
+ * per configuration (30 alone), scenario 4 to --idle-connections 50,000 and
+ * scenario 5 to --growth-rows-per-user 10 (20 alone), to keep the whole run
+ * near ten minutes.
  */
 import { isMain, listOpt, numOpt } from "./lib/args.js";
 import { describeMachine, machineInfo } from "./lib/machine.js";
@@ -13,8 +17,11 @@ import { postgresVersion } from "./lib/pg.js";
 import { RESULTS_DIR } from "./lib/results.js";
 import { broadcastParamsFromArgs, runBroadcast, type BroadcastParams } from "./scenarios/broadcast.js";
 import { runTargeted, targetedParamsFromArgs, type TargetedParams } from "./scenarios/targeted-persistent.js";
+import { latencyParamsFromArgs, runLatency, type LatencyParams } from "./scenarios/latency-fixed-rate.js";
+import { idleParamsFromArgs, runIdle, type IdleParams } from "./scenarios/idle-connections.js";
+import { growthParamsFromArgs, runGrowth, type GrowthParams } from "./scenarios/cost-growth.js";
 
-const SCENARIOS = ["broadcast-1000", "broadcast-10000", "targeted"] as const;
+const SCENARIOS = ["broadcast-1000", "broadcast-10000", "targeted", "latency", "idle", "growth"] as const;
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -46,6 +53,24 @@ async function main(): Promise<void> {
           systems: systems.filter((x) => x === "herald" || x === "pg") as TargetedParams["systems"],
         };
         await runTargeted(p);
+      } else if (s === "latency") {
+        const p: LatencyParams = {
+          ...latencyParamsFromArgs({ seconds: numOpt("latency-seconds", 10) }),
+          systems: systems.filter((x) => x === "herald" || x === "raw") as LatencyParams["systems"],
+        };
+        await runLatency(p);
+      } else if (s === "idle") {
+        const p: IdleParams = {
+          ...idleParamsFromArgs({ maxConnections: numOpt("idle-connections", 50_000) }),
+          systems: systems.filter((x) => x === "herald" || x === "raw") as IdleParams["systems"],
+        };
+        await runIdle(p);
+      } else if (s === "growth") {
+        const p: GrowthParams = {
+          ...growthParamsFromArgs({ rowsPerUser: numOpt("growth-rows-per-user", 10) }),
+          systems: systems.filter((x) => x === "herald" || x === "pg") as GrowthParams["systems"],
+        };
+        await runGrowth(p);
       } else failures.push(`unknown scenario ${s} (known: ${SCENARIOS.join(", ")})`);
     } catch (err) {
       failures.push(`${s}: ${err instanceof Error ? err.message : String(err)}`);

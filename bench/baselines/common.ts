@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { nowMs, sleep } from "../lib/clock.js";
 import { paced } from "../lib/pace.js";
 
@@ -38,15 +39,64 @@ export interface BroadcastResult {
 }
 
 /**
+ * Targeted sends (scenarios 3 and 4): `count` calls, each of `batch` messages
+ * to distinct users taken round-robin from the recipient list, `rate` calls per
+ * second; message g of the run goes to user g mod users, as Herald's sender does.
+ */
+export interface TargetedRequest {
+  /** Explicit recipients; else `${userPrefix}${n}` for n < users. */
+  userIds?: string[];
+  userPrefix?: string;
+  users?: number;
+  batch: number;
+  /** Calls per second; 0 = as fast as possible (one call per event-loop turn). */
+  rate: number;
+  count: number;
+  /** Warm-up calls (i < 0) sent first at the same rate, not measured. */
+  warmup?: number;
+}
+
+export interface TargetedResult {
+  sent: number;
+  /** Messages whose user had no open connection. */
+  noConnection: number;
+  sendStartMs: number;
+  sendEndMs: number;
+}
+
+/**
  * Control channel of a baseline server, on its own loopback port:
  *   GET  /stats      -> { connections, rssBytes, heapUsedBytes }
+ *   GET  /eld        -> event-loop delay since the last read {p50, p99, max} in seconds
+ *                       (monitorEventLoopDelay at 10 ms resolution, as prom-client reports Herald's), then reset
  *   POST /broadcast  {count, rate, warmup} -> BroadcastResult once all are handed to the sockets
+ *   POST /targeted   TargetedRequest -> TargetedResult (servers that know their clients' users)
  */
 export async function startControl(options: {
   connections: () => number;
   /** Send message i, stamped now, to every client. */
   broadcastOne: (i: number) => void;
+  /** Send one pre-serialised frame to the user's connections; false if it has none. */
+  sendToUser?: (userId: string, frame: Buffer) => boolean;
 }): Promise<number> {
+  const eld = monitorEventLoopDelay({ resolution: 10 });
+  eld.enable();
+  const targetedRun = async (body: TargetedRequest, warm: boolean): Promise<TargetedResult> => {
+    const send = options.sendToUser!;
+    const ids = body.userIds ?? Array.from({ length: body.users ?? 0 }, (_, n) => `${body.userPrefix ?? "u"}${n}`);
+    if (ids.length === 0) throw new Error("no recipients");
+    let noConnection = 0;
+    const calls = warm ? (body.warmup ?? 0) : body.count;
+    const { startMs, endMs } = await paced(calls, body.rate, (k) => {
+      const t = nowMs();
+      for (let j = 0; j < body.batch; j++) {
+        const g = k * body.batch + j;
+        const frame = Buffer.from(JSON.stringify(envelope(warm ? -1 - g : g, t)));
+        if (!send(ids[g % ids.length]!, frame)) noConnection++;
+      }
+    });
+    return { sent: calls * body.batch, noConnection, sendStartMs: startMs, sendEndMs: endMs };
+  };
   const server = http.createServer((req, res) => {
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });
@@ -55,6 +105,26 @@ export async function startControl(options: {
     if (req.method === "GET" && req.url === "/stats") {
       const m = process.memoryUsage();
       reply(200, { connections: options.connections(), rssBytes: m.rss, heapUsedBytes: m.heapUsed });
+      return;
+    }
+    if (req.method === "GET" && req.url === "/eld") {
+      reply(200, { p50: eld.percentile(50) / 1e9, p99: eld.percentile(99) / 1e9, max: eld.max / 1e9 });
+      eld.reset();
+      return;
+    }
+    if (req.method === "POST" && req.url === "/targeted" && options.sendToUser) {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as TargetedRequest;
+        void (async () => {
+          if ((body.warmup ?? 0) > 0) {
+            await targetedRun(body, true);
+            await sleep(300);
+          }
+          reply(200, await targetedRun(body, false));
+        })().catch((err: unknown) => reply(500, { error: String(err) }));
+      });
       return;
     }
     if (req.method === "POST" && req.url === "/broadcast") {

@@ -1,7 +1,9 @@
 /**
  * Baseline 1: the minimal `ws` server. A broadcast JSON-encodes the message
  * once and hands the same pre-encoded Buffer to every client (no per-client
- * encoding, no compression). Control: see ./common.ts.
+ * encoding, no compression). Clients that connect with `?user=<id>` can also be
+ * sent to one by one (POST /targeted): each message is encoded once and written
+ * to that user's sockets. Control: see ./common.ts.
  *
  *   node --import tsx bench/baselines/raw-ws-server.ts [--port N]   -> {"type":"ready","port":..,"controlPort":..}
  */
@@ -14,10 +16,28 @@ import { envelope, portArg, ready, startControl } from "./common.js";
 const server = http.createServer((_req, res) => res.writeHead(404).end());
 const wss = new WebSocketServer({ server, perMessageDeflate: false, clientTracking: false, maxPayload: 64 * 1024 });
 const clients = new Set<WebSocket>();
-wss.on("connection", (ws) => {
+const byUser = new Map<string, Set<WebSocket>>();
+wss.on("connection", (ws, req) => {
   clients.add(ws);
-  ws.on("close", () => clients.delete(ws));
-  ws.on("error", () => clients.delete(ws));
+  const q = (req.url ?? "").indexOf("?");
+  const user = q >= 0 ? new URLSearchParams(req.url!.slice(q + 1)).get("user") : null;
+  let gone = false;
+  const drop = () => {
+    if (gone) return;
+    gone = true;
+    clients.delete(ws);
+    if (user === null) return;
+    const set = byUser.get(user);
+    set?.delete(ws);
+    if (set?.size === 0) byUser.delete(user);
+  };
+  if (user !== null) {
+    let set = byUser.get(user);
+    if (!set) byUser.set(user, (set = new Set()));
+    set.add(ws);
+  }
+  ws.on("close", drop);
+  ws.on("error", drop);
 });
 
 const sendOpts = { binary: false, compress: false } as const;
@@ -26,6 +46,12 @@ const controlPort = await startControl({
   broadcastOne(i) {
     const frame = Buffer.from(JSON.stringify(envelope(i, nowMs())));
     for (const ws of clients) ws.send(frame, sendOpts);
+  },
+  sendToUser(user, frame) {
+    const set = byUser.get(user);
+    if (!set) return false;
+    for (const ws of set) ws.send(frame, sendOpts);
+    return true;
   },
 });
 await new Promise<void>((resolve) => server.listen({ port: portArg(), host: "127.0.0.1", backlog: 4096 }, resolve));

@@ -19,6 +19,14 @@ export interface FleetOptions {
   stay?: boolean;
   connectTimeoutMs?: number;
   maxRunMs?: number;
+  /** How long all clients together may take to connect (default connectTimeoutMs + 60 s). */
+  readyTimeoutMs?: number;
+  /** Connects in progress at once per process (ws-clients default 200). */
+  connectConcurrency?: number;
+  /** Raise the load generators' open-files limit (see SpawnOptions.ulimitNofile). */
+  ulimitNofile?: number;
+  /** Heap limit of each load generator, MiB (default 4096). */
+  maxOldSpaceMiB?: number;
   label: string;
 }
 
@@ -86,20 +94,22 @@ export class Fleet {
         "--name", `${o.label}#${p}`,
       ];
       if (o.stay) args.push("--stay");
+      if (o.connectConcurrency !== undefined) args.push("--connect-concurrency", String(o.connectConcurrency));
       children.push(
         spawnTs("bench/load/ws-clients.ts", {
           name: `${o.label}-clients#${p}`,
           args,
           env: o.jwtSecret ? { BENCH_JWT_SECRET: o.jwtSecret } : {},
           // 10k sockets plus their buffers under load: give the heap room.
-          nodeFlags: ["--max-old-space-size=4096"],
+          nodeFlags: [`--max-old-space-size=${o.maxOldSpaceMiB ?? 4096}`],
+          ulimitNofile: o.ulimitNofile,
         }),
       );
     }
     const fleet = new Fleet(children);
     try {
       const readies = await Promise.all(
-        children.map((c) => c.waitForJson<{ connected: number; failed: number; firstError?: string; connectMs: number }>("ready", (o.connectTimeoutMs ?? 30_000) + 60_000)),
+        children.map((c) => c.waitForJson<{ connected: number; failed: number; firstError?: string; connectMs: number }>("ready", o.readyTimeoutMs ?? (o.connectTimeoutMs ?? 30_000) + 60_000)),
       );
       for (const r of readies) {
         fleet.connected += r.connected;

@@ -52,7 +52,20 @@ export interface HeraldNode {
   stop(): Promise<void>;
 }
 
-export async function startHeraldNode(options: { label: string; env?: Record<string, string>; nodeFlags?: string[] } = { label: "herald" }): Promise<HeraldNode> {
+export interface HeraldNodeOptions {
+  label: string;
+  env?: Record<string, string>;
+  nodeFlags?: string[];
+  /**
+   * A database shared with other nodes (several nodes over NATS): used as is
+   * and left for the caller to drop. Without it each node gets its own scratch database.
+   */
+  db?: ScratchDb;
+  /** Raise the node's open-files limit (see SpawnOptions.ulimitNofile). */
+  ulimitNofile?: number;
+}
+
+export async function startHeraldNode(options: HeraldNodeOptions = { label: "herald" }): Promise<HeraldNode> {
   // A port taken between our check and Herald's bind (a busy shared box) is worth a second try.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -63,8 +76,9 @@ export async function startHeraldNode(options: { label: string; env?: Record<str
   }
 }
 
-async function startOnce(options: { label: string; env?: Record<string, string>; nodeFlags?: string[] }): Promise<HeraldNode> {
-  const db = await createScratchDb();
+async function startOnce(options: HeraldNodeOptions): Promise<HeraldNode> {
+  const ownDb = options.db === undefined;
+  const db = options.db ?? (await createScratchDb());
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
   const jwtSecret = randomBytes(24).toString("hex"); // 48 chars
   const apiKey = `bench-${randomBytes(12).toString("hex")}`;
@@ -90,7 +104,7 @@ async function startOnce(options: { label: string; env?: Record<string, string>;
   const stop = async () => {
     client?.close();
     await child.stop(15_000);
-    await db.drop().catch(() => undefined);
+    if (ownDb) await db.drop().catch(() => undefined);
   };
   try {
     await child.waitForLine((l) => l.includes("herald started"), 90_000, '"herald started" log line');

@@ -81,6 +81,14 @@ export class Histogram {
     return this.max;
   }
 
+  /** Samples at or below ms, counting whole buckets (so within 1%, erring low). */
+  countAtMost(ms: number): number {
+    if (this.count > 0 && this.max <= ms) return this.count;
+    let n = 0;
+    for (let i = 0; i < BUCKETS && Histogram.#upper(i) <= ms; i++) n += this.#counts[i]!;
+    return n;
+  }
+
   summary(): LatencySummary {
     return {
       count: this.count,

@@ -63,3 +63,19 @@ export async function postgresVersion(): Promise<string | undefined> {
     await c.end().catch(() => undefined);
   }
 }
+
+async function adminQuery<T extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/** Server processes (backends) connected to a database, for their CPU time from /proc. */
+export async function backendPids(dbName: string): Promise<number[]> {
+  const rows = await adminQuery<{ pid: number }>("select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [dbName]);
+  return rows.map((r) => r.pid);
+}

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -32,6 +32,18 @@ export interface SpawnOptions {
   nodeFlags?: string[];
   /** Echo the child's stderr (and non-JSON stdout) with a prefix. Default: BENCH_VERBOSE=1. */
   verbose?: boolean;
+  /**
+   * Run this executable with `args` instead of a TypeScript file through Node
+   * (e.g. /usr/sbin/nats-server); `file` and `nodeFlags` are then ignored.
+   */
+  executable?: string;
+  /**
+   * Raise the open-files limit (soft and hard) to this before the program
+   * starts: `bash -c 'ulimit -n N && exec ...'`, so the pid is still the
+   * program's. Raising the hard limit needs root (or CAP_SYS_RESOURCE); the
+   * kernel caps it at fs.nr_open.
+   */
+  ulimitNofile?: number;
 }
 
 type Waiter = { pred: (line: string) => boolean; resolve: (line: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
@@ -51,7 +63,13 @@ export class Child {
     hookExit();
     this.name = options.name;
     const verbose = options.verbose ?? process.env.BENCH_VERBOSE === "1";
-    this.proc = spawn(process.execPath, [...(options.nodeFlags ?? []), "--import", "tsx", path.resolve(REPO_ROOT, file), ...(options.args ?? [])], {
+    let cmd = options.executable ?? process.execPath;
+    let argv = options.executable ? [...(options.args ?? [])] : [...(options.nodeFlags ?? []), "--import", "tsx", path.resolve(REPO_ROOT, file), ...(options.args ?? [])];
+    if (options.ulimitNofile !== undefined) {
+      argv = ["-c", `ulimit -n ${Math.floor(options.ulimitNofile)} && exec "$0" "$@"`, cmd, ...argv];
+      cmd = "bash";
+    }
+    this.proc = spawn(cmd, argv, {
       cwd: REPO_ROOT,
       env: { ...process.env, BENCH_HARNESS: "1", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
@@ -156,6 +174,53 @@ export function spawnTs(file: string, options: SpawnOptions): Child {
   return new Child(file, options);
 }
 
+/** Any executable (not a TypeScript file), read line by line like spawnTs's children. */
+export function spawnExe(executable: string, options: Omit<SpawnOptions, "executable" | "nodeFlags">): Child {
+  return new Child(executable, { ...options, executable });
+}
+
+/** Resident set size of a process from /proc/PID/status (VmRSS), bytes; undefined when gone. */
+export function vmRssBytes(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** MemAvailable of the box from /proc/meminfo, bytes (NaN elsewhere). */
+export function memAvailableBytes(): number {
+  try {
+    const m = /^MemAvailable:\s+(\d+)\s+kB/m.exec(readFileSync("/proc/meminfo", "utf8"));
+    return m ? Number(m[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** This process's open-files limits from /proc/self/limits (Infinity if unlimited, NaN elsewhere). */
+export function nofileLimits(): { soft: number; hard: number } {
+  try {
+    const m = /^Max open files\s+(\S+)\s+(\S+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+    const n = (v: string | undefined) => (v === "unlimited" ? Number.POSITIVE_INFINITY : Number(v));
+    return m ? { soft: n(m[1]), hard: n(m[2]) } : { soft: Number.NaN, hard: Number.NaN };
+  } catch {
+    return { soft: Number.NaN, hard: Number.NaN };
+  }
+}
+
+/**
+ * The open-files limit children can be given: `want` if a child may raise
+ * itself to it (root with CAP_SYS_RESOURCE, up to fs.nr_open), else the hard
+ * limit we have (raising the soft limit up to it is always allowed).
+ */
+export function usableNofile(want: number): number {
+  if (spawnSync("bash", ["-c", `ulimit -n ${Math.floor(want)}`], { stdio: "ignore" }).status === 0) return Math.floor(want);
+  const { hard } = nofileLimits();
+  return Number.isFinite(hard) ? hard : 1_024;
+}
+
 /** The ready line every bench child prints once it is listening / connected. */
 export function waitReady<T = Record<string, unknown>>(child: Child, timeoutMs = 60_000): Promise<T> {
   return child.waitForJson<T>("ready", timeoutMs);
@@ -176,6 +241,56 @@ export function procUsage(pid: number): ProcUsage | undefined {
     const ticks = Number(fields[11]) + Number(fields[12]);
     const rssPages = Number(fields[21]);
     return { cpuMs: (ticks * 1000) / 100, rssBytes: rssPages * 4096 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Summed CPU time (ms) of the processes still there. */
+export function cpuMsOf(pids: number[]): number {
+  let ms = 0;
+  for (const pid of pids) ms += procUsage(pid)?.cpuMs ?? 0;
+  return ms;
+}
+
+/** CPU time per pid now, to subtract later (processes that exit in between count what they had). */
+export function cpuSnapshot(pids: number[]): Map<number, number> {
+  return new Map(pids.map((pid) => [pid, procUsage(pid)?.cpuMs ?? 0]));
+}
+
+/** CPU used since a snapshot by the snapshot's processes (ms). */
+export function cpuSince(snap: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, before] of snap) {
+    const now = procUsage(pid)?.cpuMs;
+    if (now !== undefined) ms += Math.max(0, now - before);
+  }
+  return ms;
+}
+
+/**
+ * Involuntary context switches of a process's main thread so far
+ * (/proc/PID/status nonvoluntary_ctxt_switches): how often it was preempted
+ * while it still had work, i.e. crowded off the cores by other processes.
+ */
+export function preemptions(pid: number): number {
+  try {
+    const m = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU time (ms) of one thread of a process, by default its main thread (the
+ * event loop of a Node process), from /proc/PID/task/TID/stat; undefined when gone.
+ */
+export function threadCpuMs(pid: number, tid = pid): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
   } catch {
     return undefined;
   }

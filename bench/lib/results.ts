@@ -12,7 +12,7 @@ export const RESULTS_DIR = path.join(REPO_ROOT, "bench/results");
 export interface FigureDef {
   key: string;
   label: string;
-  unit: "/s" | "ms" | "count" | "MiB" | "ratio";
+  unit: "/s" | "ms" | "count" | "MiB" | "KiB" | "ratio" | "%";
   better: "higher" | "lower";
 }
 
@@ -55,6 +55,10 @@ export function fmtValue(v: number | undefined, unit: FigureDef["unit"]): string
       return fmtMs(v);
     case "MiB":
       return `${v.toFixed(1)} MiB`;
+    case "KiB":
+      return `${v.toFixed(1)} KiB`;
+    case "%":
+      return `${Math.round(v)}%`;
     case "ratio":
       return `${v.toFixed(2)}x`;
     default:

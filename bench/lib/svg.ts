@@ -7,7 +7,7 @@ export interface ChartSeries {
 
 const PALETTE = ["#1971c2", "#2f9e44", "#7048e8", "#0c8599", "#e67700", "#c2255c"];
 /** Herald keeps its (warm) colours whichever systems a chart shows. */
-const HERALD_PALETTE = ["#d9480f", "#f08c00", "#fcc419"];
+const HERALD_PALETTE = ["#d9480f", "#f08c00", "#fcc419", "#c92a2a", "#e8590c", "#a61e4d"];
 function colours(names: string[]): string[] {
   let k = 0;
   let h = 0;

@@ -76,12 +76,12 @@ export const FIGURES: FigureDef[] = [
 ];
 
 /** Recipient of global row g: round-robin, so concurrent batches touch disjoint users. */
-const userOf = (g: number, users: number) => `u${g % users}`;
+export const userOf = (g: number, users: number) => `u${g % users}`;
 
 // ----------------------------------------------------------------- raw pg baseline
 
 /** The same table and indexes as Herald's inbox migration (src/storage/migrations). */
-const SCHEMA = `
+export const SCHEMA = `
 create table user_counters (user_id text primary key, last_seq bigint not null default 0);
 create table notifications (
   id uuid primary key,
@@ -130,7 +130,7 @@ select n.id, n.user_id, b.last_seq - p.n + n.rn, n.code, n.subject, n.content, n
 from numbered n join bumped b using (user_id) join per_user p using (user_id)
 order by n.pos`;
 
-function batchParams(first: number, count: number, users: number): unknown[] {
+export function batchParams(first: number, count: number, users: number): unknown[] {
   const ids: string[] = [];
   const userIds: string[] = [];
   const codes: number[] = [];
@@ -151,7 +151,7 @@ function batchParams(first: number, count: number, users: number): unknown[] {
   return [ids, userIds, codes, subjects, contents, created];
 }
 
-async function countGaps(pool: pg.Pool): Promise<number> {
+export async function countGaps(pool: pg.Pool): Promise<number> {
   const r = await pool.query<{ gaps: string }>(
     "select count(*) as gaps from (select user_id from notifications group by user_id having max(seq) <> count(*) or min(seq) <> 1) x",
   );
