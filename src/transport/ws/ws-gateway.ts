@@ -14,6 +14,8 @@ import { Connection, type ConnectionContext } from "./connection.js";
 import { ConnectionHub } from "./connection-hub.js";
 import { errorFrame } from "./server-frames.js";
 
+const HEARTBEAT_SLICE = 200;
+
 /**
  * The node's one HTTP server: the WebSocket endpoint (config `path`), `/healthz`
  * (process up) and `/readyz` (accepting and the database answers). A token in
@@ -110,16 +112,29 @@ export class WsGateway {
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
   }
 
-  /** Ping every connection; one that did not answer the last ping is closed (3001) and cut 5 s later. */
+  /**
+   * Ping every connection; one that did not answer the last ping is closed
+   * (3001) and cut 5 s later. The pings go out in slices with I/O in between:
+   * one synchronous loop over 10,000 connections stalled deliveries for ~0.25 s.
+   */
   #beat(): void {
-    for (const c of [...this.hub.connections()]) {
-      if (!c.alive) {
-        c.close(CloseCode.heartbeatTimeout, "no pong to the last ping");
-        continue;
+    const conns = [...this.hub.connections()];
+    let i = 0;
+    const slice = () => {
+      const end = Math.min(i + HEARTBEAT_SLICE, conns.length);
+      for (; i < end; i++) {
+        const c = conns[i]!;
+        if (c.isClosed()) continue;
+        if (!c.alive) {
+          c.close(CloseCode.heartbeatTimeout, "no pong to the last ping");
+          continue;
+        }
+        c.alive = false;
+        c.ping();
       }
-      c.alive = false;
-      c.ping();
-    }
+      if (i < conns.length) setImmediate(slice);
+    };
+    slice();
   }
 
   async #onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
