@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
-import { waitFor } from "./wait.js";
 
 /** A port that was free a moment ago (bind to 0, read it, close). */
 export async function freePort(): Promise<number> {
@@ -82,16 +81,16 @@ export function spawnLogged(command: string, args: string[], options: { env: Nod
     lines,
     logs,
     exited,
-    waitForLog(msg, timeoutMs = 30_000) {
-      return waitFor(
-        () => {
-          const found = logs.find((l) => (typeof msg === "string" ? l.msg === msg : msg.test(String(l.msg))));
-          if (found) return found;
-          if (done) throw new Error(`exited before logging ${msg}:\n${lines.join("\n")}`);
-          return undefined;
-        },
-        { timeoutMs, message: `log line ${msg}; output so far:\n${lines.join("\n")}` },
-      );
+    async waitForLog(msg, timeoutMs = 30_000) {
+      // Fails at once when the process exits first, and reports its output as of the failure.
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = logs.find((l) => (typeof msg === "string" ? l.msg === msg : msg.test(String(l.msg))));
+        if (found) return found;
+        if (done) throw new Error(`exited before logging ${msg}:\n${lines.join("\n")}`);
+        if (Date.now() > deadline) throw new Error(`no log line ${msg} within ${timeoutMs} ms; output so far:\n${lines.join("\n")}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
     },
     killGroup(signal = "SIGKILL") {
       try {

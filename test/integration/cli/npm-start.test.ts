@@ -28,19 +28,29 @@ describe("the embedded default: serving with no database configured", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  /**
+   * Starts a node on fresh free ports. A port picked free can be taken before the node binds it
+   * on a busy box (EADDRINUSE): that start is retried on other ports, nothing else is.
+   */
   async function serve(command: string, args: string[]) {
-    const grpcPort = await freePort();
-    const httpPort = await freePort();
-    const env = cleanEnv({
-      HERALD_DATA_DIR: dataDir,
-      HERALD_GRPC_PORT: String(grpcPort),
-      HERALD_HTTP_PORT: String(httpPort),
-      HERALD_SHUTDOWN_GRACE_MS: "2000",
-    });
-    const proc = spawnLogged(command, args, { env, cwd: ROOT });
-    spawned.push(proc);
-    const started = await proc.waitForLog("herald started", 60_000);
-    return { proc, grpcPort, httpPort, env, started };
+    for (let attempt = 1; ; attempt++) {
+      const grpcPort = await freePort();
+      const httpPort = await freePort();
+      const env = cleanEnv({
+        HERALD_DATA_DIR: dataDir,
+        HERALD_GRPC_PORT: String(grpcPort),
+        HERALD_HTTP_PORT: String(httpPort),
+        HERALD_SHUTDOWN_GRACE_MS: "2000",
+      });
+      const proc = spawnLogged(command, args, { env, cwd: ROOT });
+      spawned.push(proc);
+      try {
+        const started = await proc.waitForLog("herald started", 120_000);
+        return { proc, grpcPort, httpPort, env, started };
+      } catch (err) {
+        if (attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
+      }
+    }
   }
 
   test("`npm start` serves gRPC on PGlite; the CLI sends and lists; SIGTERM stops it", async () => {
