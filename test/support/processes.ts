@@ -2,13 +2,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 
 /** A port that was free a moment ago (bind to 0, read it, close). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A free port below the kernel's ephemeral range, so that no client socket takes it meanwhile. */
+export { freePort } from "./nats-cluster.js";
 
 /** True while something accepts TCP connections on 127.0.0.1:port. */
 export function isListening(port: number): Promise<boolean> {
