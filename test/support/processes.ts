@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 
-/** A port that was free a moment ago (bind to 0, read it, close). */
 /** A free port below the kernel's ephemeral range, so that no client socket takes it meanwhile. */
 export { freePort } from "./nats-cluster.js";
 
