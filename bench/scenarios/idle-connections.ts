@@ -28,6 +28,7 @@
  * --sample-rate, --sample-persistent (1/0), --heartbeat-ms, --min-free-gib,
  * --max-minutes (per system), --settle-ms, --nofile (default 1,048,576),
  * --per-process (connections per server process; default: open-files limit - 1,000),
+ * --eld-window-s (watch the servers' event-loop delay this long while they hold N; default 0),
  * --systems (herald,raw).
  */
 import { randomInt } from "node:crypto";
@@ -37,7 +38,7 @@ import { Fleet } from "../lib/fleet.js";
 import { oneLine, startHeraldNode, targeted, WS_GATEWAY_MISSING, type HeraldNode } from "../lib/herald.js";
 import { Histogram } from "../lib/histogram.js";
 import { machineInfo } from "../lib/machine.js";
-import { heraldMetricsUrl, scrapeProm } from "../lib/metrics.js";
+import { baselineEld, EldSampler, heraldEld, heraldMetricsUrl, scrapeProm, type EldReading, type EldSummary } from "../lib/metrics.js";
 import { quietRun } from "../lib/noise.js";
 import { httpJson, loopbackAddresses } from "../lib/net.js";
 import { paced } from "../lib/pace.js";
@@ -65,6 +66,8 @@ export interface IdleParams {
   nofile: number;
   /** Connections per server process (0: what the open-files limit allows). */
   perProcess: number;
+  /** Seconds to watch the servers' event-loop delay while they hold N idle connections (0: not). */
+  eldWindowS: number;
   systems: ("herald" | "raw")[];
 }
 
@@ -87,6 +90,7 @@ export function idleParamsFromArgs(override: { maxConnections?: number } = {}): 
     settleMs: numOpt("settle-ms", 3_000),
     nofile: numOpt("nofile", 1_048_576),
     perProcess: numOpt("per-process", 0),
+    eldWindowS: numOpt("eld-window-s", 0),
     systems: listOpt("systems", ["herald", "raw"]) as IdleParams["systems"],
   };
 }
@@ -101,6 +105,7 @@ export const FIGURES: FigureDef[] = [
   { key: "sampleP50", label: "sample send->receive p50", unit: "ms", better: "lower" },
   { key: "sampleP99", label: "sample send->receive p99", unit: "ms", better: "lower" },
   { key: "sampleMax", label: "sample send->receive max", unit: "ms", better: "lower" },
+  { key: "idleEldMax", label: "event-loop delay max while idle at N (--eld-window-s)", unit: "ms", better: "lower" },
 ];
 
 const KIB = 1024;
@@ -127,6 +132,7 @@ interface IdleServer {
   /** Connections the server counts as open (Herald: authenticated sessions). */
   connections(): Promise<number>;
   heapUsed(): Promise<number>;
+  eld(): Promise<EldReading>;
 }
 
 /** What differs between Herald and the baseline. */
@@ -253,6 +259,14 @@ async function measureIdle(t: IdleTarget, p: IdleParams): Promise<SystemResult> 
     if (connected === 0) return { name: t.name, status: "failed", note: `no connection opened: ${firstError ?? stopReason}`, figures: {} };
     const last = points[points.length - 1]!;
     const first = points[0]!;
+    // Optionally: how the loops fare holding N idle connections (Herald's heartbeat sweeps them all).
+    let idleEld: EldSummary[] | undefined;
+    if (p.eldWindowS > 0) {
+      const samplers = t.servers.map((x) => new EldSampler(() => x.eld()));
+      await Promise.all(samplers.map((x) => x.start()));
+      await sleep(p.eldWindowS * 1000);
+      idleEld = await Promise.all(samplers.map((x) => x.stop()));
+    }
 
     // A random sample of the users gets one notification each.
     const pool = [...users];
@@ -281,6 +295,7 @@ async function measureIdle(t: IdleTarget, p: IdleParams): Promise<SystemResult> 
       sampleWithin100: hist.countAtMost(100),
     };
     if (hs.count > 0) Object.assign(figures, { sampleP50: hs.p50, sampleP99: hs.p99, sampleMax: hs.max });
+    if (idleEld) figures.idleEldMax = Math.max(...idleEld.map((e) => e.max));
     return {
       name: t.name,
       status: "ok",
@@ -294,6 +309,7 @@ async function measureIdle(t: IdleTarget, p: IdleParams): Promise<SystemResult> 
         sampleSize: sample.length,
         sampleReceived: received,
         serverProcesses: t.servers.length,
+        idleEventLoopDelay: idleEld && { windowS: p.eldWindowS, perProcess: idleEld.map((e) => ({ p99: e.p99, max: e.max })) },
         helperRssPerConnKiB: t.helperPids.length ? (last.helperRssBytes - first.helperRssBytes) / connected / KIB : undefined,
         points: points.map((pt) => ({ ...pt, rssMiB: Math.round((pt.rssBytes / MIB) * 10) / 10, heapUsedMiB: Math.round((pt.heapUsedBytes / MIB) * 10) / 10 })),
         loadGeneratorRssMiB: Math.round(loadRss / MIB),
@@ -329,6 +345,7 @@ export async function runRawIdle(p: IdleParams): Promise<SystemResult> {
         control,
         connections: async () => (await stats()).connections,
         heapUsed: async () => (await stats()).heapUsedBytes,
+        eld: baselineEld(controlPort),
       });
     }
     return await measureIdle(
@@ -403,6 +420,7 @@ export async function runHeraldIdle(p: IdleParams): Promise<SystemResult> {
             jwtSecret: n.jwtSecret,
             connections: async () => (await scrapeProm(url)).get("herald_ws_connections") ?? 0,
             heapUsed: async () => (await scrapeProm(url)).get("nodejs_heap_size_used_bytes") ?? Number.NaN,
+            eld: heraldEld(n.httpPort),
           };
         }),
         helperPids: nats ? [nats.pid] : [],
