@@ -33,3 +33,15 @@ export function isMain(metaUrl: string): boolean {
   const entry = process.argv[1];
   return entry !== undefined && fileURLToPath(metaUrl) === path.resolve(entry);
 }
+
+/** Runs a scenario when its file is the entry point: exit 0 when done, 1 with the stack on failure. */
+export function runIfMain(metaUrl: string, run: () => Promise<unknown>): void {
+  if (!isMain(metaUrl)) return;
+  run().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

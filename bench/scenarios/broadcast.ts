@@ -18,7 +18,7 @@
 import { nowMs, sleep } from "../lib/clock.js";
 import { Fleet } from "../lib/fleet.js";
 import { broadcastRequest, oneLine, startHeraldNode, WS_GATEWAY_MISSING } from "../lib/herald.js";
-import { isMain, listOpt, numOpt } from "../lib/args.js";
+import { runIfMain, listOpt, numOpt } from "../lib/args.js";
 import { machineInfo } from "../lib/machine.js";
 import { BoxMeter, waitForQuiet } from "../lib/noise.js";
 import { httpJson, loopbackAddresses } from "../lib/net.js";
@@ -313,12 +313,4 @@ export async function runBroadcast(p: BroadcastParams): Promise<ScenarioResult> 
   return result;
 }
 
-if (isMain(import.meta.url)) {
-  runBroadcast(broadcastParamsFromArgs()).then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, () => runBroadcast(broadcastParamsFromArgs()));

@@ -22,7 +22,7 @@
  * (herald,pg), --client-procs, --max-foreign, --retries.
  */
 import pg from "pg";
-import { isMain, listOpt, numOpt } from "../lib/args.js";
+import { runIfMain, listOpt, numOpt } from "../lib/args.js";
 import { nowMs, sleep } from "../lib/clock.js";
 import { Fleet } from "../lib/fleet.js";
 import { oneLine, startHeraldNode, targeted, WS_GATEWAY_MISSING, type HeraldNode } from "../lib/herald.js";
@@ -408,12 +408,4 @@ export async function runGrowth(p: GrowthParams): Promise<ScenarioResult> {
   return result;
 }
 
-if (isMain(import.meta.url)) {
-  runGrowth(growthParamsFromArgs()).then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, () => runGrowth(growthParamsFromArgs()));

@@ -32,7 +32,7 @@
  * --systems (herald,raw).
  */
 import { randomInt } from "node:crypto";
-import { isMain, listOpt, numOpt } from "../lib/args.js";
+import { runIfMain, listOpt, numOpt } from "../lib/args.js";
 import { nowMs, sleep } from "../lib/clock.js";
 import { Fleet } from "../lib/fleet.js";
 import { oneLine, startHeraldNode, targeted, WS_GATEWAY_MISSING, type HeraldNode } from "../lib/herald.js";
@@ -509,12 +509,4 @@ export async function runIdle(p: IdleParams): Promise<ScenarioResult> {
   return result;
 }
 
-if (isMain(import.meta.url)) {
-  runIdle(idleParamsFromArgs()).then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, () => runIdle(idleParamsFromArgs()));

@@ -22,7 +22,7 @@
  * --heartbeat-ms (HERALD_WS_HEARTBEAT_MS; default: Herald's own, 25 s), --repeat
  * (rounds of every configuration, interleaved; the run with the median p99 is reported).
  */
-import { isMain, listOpt, numOpt } from "../lib/args.js";
+import { runIfMain, listOpt, numOpt } from "../lib/args.js";
 import { nowMs, sleep } from "../lib/clock.js";
 import { Fleet } from "../lib/fleet.js";
 import { oneLine, startHeraldNode, targeted, WS_GATEWAY_MISSING, type HeraldNode } from "../lib/herald.js";
@@ -469,12 +469,4 @@ export async function runLatency(p: LatencyParams): Promise<ScenarioResult> {
   return result;
 }
 
-if (isMain(import.meta.url)) {
-  runLatency(latencyParamsFromArgs()).then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, () => runLatency(latencyParamsFromArgs()));

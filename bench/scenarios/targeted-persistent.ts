@@ -15,7 +15,7 @@
  */
 import pg from "pg";
 import { randomUUID } from "node:crypto";
-import { isMain, listOpt, numOpt } from "../lib/args.js";
+import { runIfMain, listOpt, numOpt } from "../lib/args.js";
 import { nowMs, sleep } from "../lib/clock.js";
 import { Fleet, type FleetSummary } from "../lib/fleet.js";
 import { oneLine, startHeraldNode, targeted, WS_GATEWAY_MISSING, type HeraldNode } from "../lib/herald.js";
@@ -461,12 +461,4 @@ export async function runTargeted(p: TargetedParams): Promise<ScenarioResult> {
   return result;
 }
 
-if (isMain(import.meta.url)) {
-  runTargeted(targetedParamsFromArgs()).then(
-    () => process.exit(0),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(import.meta.url, () => runTargeted(targetedParamsFromArgs()));
