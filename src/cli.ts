@@ -1,12 +1,20 @@
+import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { credentials, Metadata } from "@grpc/grpc-js";
 import { ConfigError, DEV_API_KEY, DEV_JWT_SECRET, flagsToEnv, loadConfig, type Config } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startHerald } from "./main.js";
 import { migrateDownAll, migrateLatest, migrationStatus, openDatabase } from "./storage/database.js";
-import { type ListNotificationsRequest, type ListNotificationsResponse, NotificationServiceClient } from "../gen/herald/v1/notification_service.js";
+import {
+  type ListNotificationsRequest,
+  type ListNotificationsResponse,
+  NotificationServiceClient,
+  type SendNotificationsRequest,
+  type SendNotificationsResponse,
+} from "../gen/herald/v1/notification_service.js";
 import { ListDirection } from "../gen/herald/v1/notification.js";
 import { mintToken } from "./auth/mint-token.js";
+import { installProcessGuard } from "./process-guard.js";
 
 const USAGE = `herald <command> [options]
 
@@ -14,6 +22,8 @@ Commands:
   serve                      run a node (options: any config variable as a flag, e.g. --grpc-port 50051)
   migrate [up|down|status]   apply, roll back or show database migrations
   send --user U [--user U2] --code N [--subject S] [--content JSON] [--ephemeral] [--idempotency-key K]
+                             a persistent send carries an idempotency key (default: a new random one, printed
+                             in the output): to retry a send that failed, pass the same --idempotency-key
   list --user U [--limit N] [--cursor C] [--backward] [--unread]
   token --user U [--ttl SECONDS]   mint a development JWT (HS256 with the configured secret)
 
@@ -86,6 +96,7 @@ async function main(): Promise<void> {
   switch (command) {
     case "serve": {
       const log = createLogger({ level: config.logLevel, nodeId: config.nodeId });
+      installProcessGuard({ log });
       if (config.devApiKey) log.warn(`DEVELOPMENT MODE: API key is "${DEV_API_KEY}" (set HERALD_API_KEYS)`);
       if (config.devJwtSecret) log.warn(`DEVELOPMENT MODE: JWT HS256 secret is "${DEV_JWT_SECRET}" (set HERALD_JWT_SECRET)`);
       const herald = await startHerald(config, log);
@@ -126,8 +137,11 @@ async function main(): Promise<void> {
           fail("--content must be a JSON object");
         }
       }
+      // A DEADLINE_EXCEEDED or UNAVAILABLE send may have been stored: only a retry with the same key is safe.
+      const persistent = values.ephemeral !== true;
+      const idempotencyKey = str("idempotency-key") ?? (persistent ? randomUUID() : "");
       const c = client(config, str("addr"));
-      const res = await call(c.sendNotifications.bind(c), {
+      const sending = call<SendNotificationsRequest, SendNotificationsResponse>(c.sendNotifications.bind(c), {
         notifications: [
           {
             userIds: users,
@@ -135,12 +149,16 @@ async function main(): Promise<void> {
             subject: str("subject") ?? "",
             content,
             senderId: "",
-            persistent: values.ephemeral !== true,
-            idempotencyKey: str("idempotency-key") ?? "",
+            persistent,
+            idempotencyKey,
           },
         ],
       }, auth(config, str("api-key")));
-      process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
+      const res = await sending.catch((err: unknown) => {
+        if (idempotencyKey !== "") process.stderr.write(`herald: if this send is retried, retry it with --idempotency-key ${idempotencyKey}\n`);
+        throw err;
+      });
+      process.stdout.write(`${JSON.stringify({ idempotencyKey, ...res }, null, 2)}\n`);
       c.close();
       return;
     }

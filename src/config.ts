@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DatabaseOptions } from "./storage/database.js";
+import { parseNatsUrl, sameCredentials, type UrlCredentials } from "./fanout/nats-url.js";
 
 /** The only reader of process.env. Parses once into a typed object and fails fast. */
 export class ConfigError extends Error {
@@ -33,6 +34,46 @@ export interface WsConfig {
   rateBurst: number;
   /** Close a connection whose unsent output passes this many bytes. */
   maxBufferedBytes: number;
+  /** Bytes a user's connections may read from the store per second (list and catch-up), with bursts of `readBurstBytes`. */
+  readBytesPerSec: number;
+  readBurstBytes: number;
+  /** New connections per second (0 = unlimited) and burst, per client address and per user. */
+  connectRatePerIp: number;
+  connectBurstPerIp: number;
+  connectRatePerUser: number;
+  connectBurstPerUser: number;
+  /** Connections not authenticated yet, node-wide; more upgrades are answered 503. */
+  maxUnauthenticated: number;
+}
+
+/** Connection and stream limits of the gRPC listener (they bound what unauthenticated peers can make a node hold). */
+export interface GrpcConfig {
+  /** Open TCP connections at most; more are closed on accept. */
+  maxConnections: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS advertised to every connection. */
+  maxConcurrentStreams: number;
+  /** A connection must send the HTTP/2 preface, and an unauthenticated (health) call its whole request, within this. */
+  handshakeTimeoutMs: number;
+  /** Unauthenticated (health) calls still receiving their request, node-wide; more are RESOURCE_EXHAUSTED. */
+  maxUnauthenticatedCalls: number;
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+  /** A connection without calls for this long is closed (GOAWAY). */
+  maxConnectionIdleMs: number;
+  /** A connection is closed (GOAWAY) after this long, its calls given maxConnectionAgeGraceMs to finish; 0 = no limit. */
+  maxConnectionAgeMs: number;
+  maxConnectionAgeGraceMs: number;
+}
+
+/** How this node authenticates to NATS (at most one of user/password, token, NKey, creds) and TLS. */
+export interface NatsAuthConfig {
+  user: string;
+  password: string;
+  token: string;
+  nkeySeedFile: string;
+  credsFile: string;
+  /** null: plain TCP unless the server asks for TLS; else TLS is required (tls:// URL or a TLS file set). */
+  tls: { caFile: string; certFile: string; keyFile: string } | null;
 }
 
 export interface Config {
@@ -44,6 +85,8 @@ export interface Config {
   database: DatabaseOptions;
   /** Empty: in-process fan-out (single node). */
   natsServers: string[];
+  /** Credentials taken out of NATS_URL or given by the HERALD_NATS_* variables. */
+  nats: NatsAuthConfig;
   apiKeys: string[];
   /** True when the development API key is in use (printed at start). */
   devApiKey: boolean;
@@ -52,6 +95,9 @@ export interface Config {
   devJwtSecret: boolean;
   ws: WsConfig;
   grpcMaxMessageBytes: number;
+  grpc: GrpcConfig;
+  /** Where /metrics is served: null = on the HTTP port (development default), else a listener of its own. */
+  metrics: { host: string; port: number } | null;
   purgeIntervalMs: number;
   shutdownGraceMs: number;
   logLevel: string;
@@ -94,6 +140,76 @@ function list(env: Env, name: string): string[] {
     .filter((s) => s !== "");
 }
 
+/**
+ * /metrics is not for the public: production serves it on a loopback listener
+ * of its own (port 9464) unless told otherwise; development keeps it on the
+ * HTTP port unless HERALD_METRICS_PORT asks for a listener of its own.
+ */
+function metricsListener(env: Env, prod: boolean): { host: string; port: number } | null {
+  const port = str(env, "HERALD_METRICS_PORT", "");
+  if (port === "" && !prod) {
+    if (str(env, "HERALD_METRICS_HOST", "") !== "") throw new ConfigError("HERALD_METRICS_HOST", "needs HERALD_METRICS_PORT");
+    return null;
+  }
+  return { host: str(env, "HERALD_METRICS_HOST", "127.0.0.1"), port: int(env, "HERALD_METRICS_PORT", 9464, 0, 65535) };
+}
+
+const NATS_AUTH_VARS = ["HERALD_NATS_USER", "HERALD_NATS_TOKEN", "HERALD_NATS_NKEY_SEED_FILE", "HERALD_NATS_CREDS_FILE"];
+
+/**
+ * NATS servers (credentials taken out of the URLs) and how to authenticate:
+ * one method, from NATS_URL or from the variables, never both. Anyone who can
+ * publish on Herald's subjects can forge notifications, so production refuses
+ * a NATS without credentials unless HERALD_NATS_INSECURE=true.
+ */
+function natsConfig(env: Env, prod: boolean): { servers: string[]; auth: NatsAuthConfig } {
+  const servers: string[] = [];
+  let fromUrl: UrlCredentials | null = null;
+  for (const raw of list(env, "NATS_URL")) {
+    let parsed: ReturnType<typeof parseNatsUrl>;
+    try {
+      parsed = parseNatsUrl(raw);
+    } catch (err) {
+      throw new ConfigError("NATS_URL", (err as Error).message);
+    }
+    if (!/^(nats|tls|wss?):\/\/[^\s]+$|^[\w.-]+:\d+$/.test(parsed.server)) throw new ConfigError("NATS_URL", `not a NATS server address: ${parsed.server}`);
+    if (fromUrl && parsed.credentials && !sameCredentials(fromUrl, parsed.credentials)) throw new ConfigError("NATS_URL", "every server URL with credentials must carry the same ones");
+    fromUrl ??= parsed.credentials;
+    servers.push(parsed.server);
+  }
+  const methods = NATS_AUTH_VARS.filter((v) => str(env, v, "") !== "");
+  const password = str(env, "HERALD_NATS_PASSWORD", "");
+  if ((password !== "") !== methods.includes("HERALD_NATS_USER"))
+    throw new ConfigError(password === "" ? "HERALD_NATS_PASSWORD" : "HERALD_NATS_USER", "HERALD_NATS_USER and HERALD_NATS_PASSWORD go together");
+  if (methods.length > 1) throw new ConfigError(methods[1]!, `one NATS authentication method at a time (${methods.join(" and ")} are set)`);
+  if (fromUrl && methods.length > 0) throw new ConfigError(methods[0]!, "NATS_URL carries credentials already: give them in one place");
+  const [caFile, certFile, keyFile] = ["CA", "CERT", "KEY"].map((f) => str(env, `HERALD_NATS_TLS_${f}_FILE`, "")) as [string, string, string];
+  if ((certFile === "") !== (keyFile === ""))
+    throw new ConfigError(certFile === "" ? "HERALD_NATS_TLS_CERT_FILE" : "HERALD_NATS_TLS_KEY_FILE", "the client certificate and its key go together");
+  const insecure = bool(env, "HERALD_NATS_INSECURE", false);
+  if (servers.length === 0) {
+    const stray = [...methods, ...["CA", "CERT"].map((f) => `HERALD_NATS_TLS_${f}_FILE`).filter((v) => str(env, v, "") !== "")];
+    if (stray.length > 0) throw new ConfigError(stray[0]!, "set, but NATS_URL is not");
+  } else if (prod && !insecure && fromUrl === null && methods.length === 0 && certFile === "")
+    throw new ConfigError(
+      "NATS_URL",
+      "production needs NATS credentials (in NATS_URL, HERALD_NATS_USER/PASSWORD, HERALD_NATS_TOKEN, HERALD_NATS_NKEY_SEED_FILE, HERALD_NATS_CREDS_FILE or a TLS client certificate); " +
+        "whoever can publish on Herald's subjects can forge notifications. HERALD_NATS_INSECURE=true accepts an unauthenticated NATS",
+    );
+  const tls = caFile !== "" || certFile !== "" || servers.some((s) => s.startsWith("tls://")) ? { caFile, certFile, keyFile } : null;
+  return {
+    servers,
+    auth: {
+      user: fromUrl?.kind === "user" ? fromUrl.user : str(env, "HERALD_NATS_USER", ""),
+      password: fromUrl?.kind === "user" ? fromUrl.password : password,
+      token: fromUrl?.kind === "token" ? fromUrl.token : str(env, "HERALD_NATS_TOKEN", ""),
+      nkeySeedFile: str(env, "HERALD_NATS_NKEY_SEED_FILE", ""),
+      credsFile: str(env, "HERALD_NATS_CREDS_FILE", ""),
+      tls,
+    },
+  };
+}
+
 /** Turns `--grpc-port 1` style flags into their variables: HERALD_GRPC_PORT (DATABASE_URL, NATS_URL as is). */
 export function flagsToEnv(flags: Record<string, string>): Env {
   const out: Env = {};
@@ -111,14 +227,14 @@ export function loadConfig(env: Env = process.env): Config {
 
   const dbUrl = str(env, "DATABASE_URL", "");
   if (dbUrl !== "" && !/^postgres(ql)?:\/\//.test(dbUrl)) throw new ConfigError("DATABASE_URL", "must be a postgres:// URL");
+  // Reads (list, resume, counts) may hold all but two of the pool's connections, so that writes never wait behind them.
+  const poolMax = int(env, "HERALD_DB_POOL_MAX", 10, 1, 200);
   const database: DatabaseOptions =
     dbUrl !== ""
-      ? { kind: "postgres", url: dbUrl, poolMax: int(env, "HERALD_DB_POOL_MAX", 10, 1, 200) }
-      : { kind: "pglite", dataDir: str(env, "HERALD_DATA_DIR", "./data") };
+      ? { kind: "postgres", url: dbUrl, poolMax, maxConcurrentReads: int(env, "HERALD_DB_MAX_CONCURRENT_READS", Math.max(1, poolMax - 2), 1, Math.max(1, poolMax - 1)) }
+      : { kind: "pglite", dataDir: str(env, "HERALD_DATA_DIR", "./data"), maxConcurrentReads: int(env, "HERALD_DB_MAX_CONCURRENT_READS", 1, 1, 100) };
 
-  const natsServers = list(env, "NATS_URL");
-  for (const s of natsServers)
-    if (!/^(nats|tls|wss?):\/\/[^\s]+$|^[\w.-]+:\d+$/.test(s)) throw new ConfigError("NATS_URL", `not a NATS server address: ${s}`);
+  const { servers: natsServers, auth: nats } = natsConfig(env, prod);
 
   let apiKeys = list(env, "HERALD_API_KEYS");
   const devApiKey = apiKeys.length === 0;
@@ -163,6 +279,7 @@ export function loadConfig(env: Env = process.env): Config {
     httpPort: int(env, "HERALD_HTTP_PORT", 8080, 0, 65535),
     database,
     natsServers,
+    nats,
     apiKeys,
     devApiKey,
     cursorSecret,
@@ -187,8 +304,27 @@ export function loadConfig(env: Env = process.env): Config {
       rateLimitPerSec: int(env, "HERALD_WS_RATE_LIMIT_PER_SEC", 50, 1, 1_000_000),
       rateBurst: int(env, "HERALD_WS_RATE_BURST", 100, 1, 1_000_000),
       maxBufferedBytes: int(env, "HERALD_WS_MAX_BUFFERED_BYTES", 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+      readBytesPerSec: int(env, "HERALD_WS_READ_BYTES_PER_SEC", 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      readBurstBytes: int(env, "HERALD_WS_READ_BURST_BYTES", 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
+      connectRatePerIp: int(env, "HERALD_WS_CONNECT_RATE_PER_IP", 100, 0, 1_000_000),
+      connectBurstPerIp: int(env, "HERALD_WS_CONNECT_BURST_PER_IP", 1000, 1, 1_000_000),
+      connectRatePerUser: int(env, "HERALD_WS_CONNECT_RATE_PER_USER", 2, 0, 1_000_000),
+      connectBurstPerUser: int(env, "HERALD_WS_CONNECT_BURST_PER_USER", 20, 1, 1_000_000),
+      maxUnauthenticated: int(env, "HERALD_WS_MAX_UNAUTHENTICATED", 1000, 1, 1_000_000),
     },
+    metrics: metricsListener(env, prod),
     grpcMaxMessageBytes: int(env, "HERALD_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
+    grpc: {
+      maxConnections: int(env, "HERALD_GRPC_MAX_CONNECTIONS", 1000, 1, 1_000_000),
+      maxConcurrentStreams: int(env, "HERALD_GRPC_MAX_CONCURRENT_STREAMS", 100, 1, 10_000),
+      handshakeTimeoutMs: int(env, "HERALD_GRPC_HANDSHAKE_TIMEOUT_MS", 10_000, 100, 600_000),
+      maxUnauthenticatedCalls: int(env, "HERALD_GRPC_MAX_UNAUTHENTICATED_CALLS", 16, 1, 10_000),
+      keepaliveTimeMs: int(env, "HERALD_GRPC_KEEPALIVE_TIME_MS", 120_000, 1000, 86_400_000),
+      keepaliveTimeoutMs: int(env, "HERALD_GRPC_KEEPALIVE_TIMEOUT_MS", 20_000, 1000, 600_000),
+      maxConnectionIdleMs: int(env, "HERALD_GRPC_MAX_CONNECTION_IDLE_MS", 300_000, 1000, 86_400_000),
+      maxConnectionAgeMs: int(env, "HERALD_GRPC_MAX_CONNECTION_AGE_MS", 3_600_000, 0, 86_400_000),
+      maxConnectionAgeGraceMs: int(env, "HERALD_GRPC_MAX_CONNECTION_AGE_GRACE_MS", 30_000, 0, 3_600_000),
+    },
     purgeIntervalMs: int(env, "HERALD_PURGE_INTERVAL_MS", 60_000, 1000, 86_400_000),
     shutdownGraceMs: int(env, "HERALD_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     logLevel,

@@ -11,14 +11,18 @@ import type { Logger } from "./logger.js";
 import { BanRepository } from "./storage/ban-repository.js";
 import { migrateLatest, openDatabase } from "./storage/database.js";
 import { NotificationRepository } from "./storage/notification-repository.js";
+import { status as grpcStatus } from "@grpc/grpc-js";
 import { GrpcServer } from "./transport/grpc/grpc-server.js";
 import { notificationServiceHandlers } from "./transport/grpc/notification-service.js";
 import { JwtVerifier } from "./auth/jwt-verifier.js";
 import { WsGateway } from "./transport/ws/ws-gateway.js";
+import { MetricsServer } from "./transport/http/metrics-server.js";
 
 export interface RunningHerald {
   grpcPort: number;
   httpPort: number;
+  /** The port of the /metrics listener, or null when /metrics is on the HTTP port. */
+  metricsPort: number | null;
   inbox: InboxService;
   db: Knex;
   /** Graceful stop: stop accepting, finish in-flight calls, close connections and the database. */
@@ -34,28 +38,38 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
 
   const bus: FanoutBus =
     config.natsServers.length > 0
-      ? await NatsBus.connect({ servers: config.natsServers, nodeId: config.nodeId, log })
+      ? await NatsBus.connect({ servers: config.natsServers, auth: config.nats, nodeId: config.nodeId, log })
       : new InProcessBus({ onListenerError: (err) => log.error({ err }, "listener failed") });
   const inbox = new InboxService({
-    store: new NotificationRepository({ db }),
+    store: new NotificationRepository({ db, maxConcurrentReads: config.database.maxConcurrentReads }),
     bans: new BanRepository({ db }),
     bus,
     cursors: new CursorCodec({ secret: config.cursorSecret }),
     logger: log,
     maxBatchesInFlight: config.database.kind === "pglite" ? 1 : 4,
+    // PGlite runs on this thread: a batch blocks the event loop (~10-15 ms per 250 rows).
+    maxBatchRows: config.database.kind === "pglite" ? 250 : 1000,
   });
   inbox.startPurge(config.purgeIntervalMs);
 
+  const apiKeys = new ApiKeyVerifier({ keys: config.apiKeys });
   const grpc = new GrpcServer({
     host: config.host,
     port: config.grpcPort,
     maxMessageBytes: config.grpcMaxMessageBytes,
+    limits: config.grpc,
+    apiKeys,
     handlers: notificationServiceHandlers({
       inbox,
-      apiKeys: new ApiKeyVerifier({ keys: config.apiKeys }),
+      apiKeys,
       logError: (err, method) => log.error({ err, method }, "gRPC handler failed"),
       metrics,
     }),
+    onRefused: (what) => {
+      if ("path" in what) metrics.grpcRequests.inc({ method: what.path.split("/").pop() ?? "", code: grpcStatus[what.code].toLowerCase() });
+      else log.debug({ reason: what.connection }, "gRPC connection refused");
+    },
+    onError: (err) => log.error({ err }, "gRPC listener error"),
   });
   const gateway = new WsGateway({
     config: config.ws,
@@ -75,19 +89,23 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
     }),
     log,
     metrics,
+    serveMetrics: config.metrics === null,
     checkReady: async () => {
       await db.raw("select 1");
       return true;
     },
   });
+  const metricsServer = config.metrics && new MetricsServer({ ...config.metrics, metrics, onError: (err) => log.error({ err }, "metrics failed") });
+  const metricsPort = metricsServer ? await metricsServer.start() : null;
   const httpPort = await gateway.start();
   const grpcPort = await grpc.start();
-  log.info({ grpcPort, httpPort, wsPath: config.ws.path, database: config.database.kind, fanout: config.natsServers.length > 0 ? "nats" : "in-process" }, "herald started");
+  log.info({ grpcPort, httpPort, metricsPort, wsPath: config.ws.path, database: config.database.kind, fanout: config.natsServers.length > 0 ? "nats" : "in-process" }, "herald started");
 
   let stopping: Promise<void> | undefined;
   return {
     grpcPort,
     httpPort,
+    metricsPort,
     inbox,
     db,
     stop() {
@@ -95,6 +113,7 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
         gateway.drain();
         await grpc.stop(config.shutdownGraceMs);
         await gateway.stop();
+        await metricsServer?.stop();
         inbox.stopPurge();
         await bus.close();
         await db.destroy();

@@ -2,7 +2,8 @@
  * Starting a Herald node for the benchmarks and talking to it. Everything a
  * Herald run needs is here, so the scenarios' `runHerald*` hooks stay short.
  *
- * Herald is run exactly as a user would: `node --import tsx src/cli.ts serve`,
+ * Herald is run exactly as in production: `node dist/src/cli.js serve` (built
+ * first when a source file is newer than its compiled file),
  * configured by environment only:
  *   HERALD_HOST=127.0.0.1, HERALD_GRPC_PORT, HERALD_HTTP_PORT (WebSocket gateway,
  *   path HERALD_WS_PATH=/ws), DATABASE_URL (a scratch Postgres database),
@@ -20,7 +21,8 @@ import {
   type SendNotificationsResponse,
 } from "../../gen/herald/v1/notification_service.js";
 import { canConnect, freePort } from "./net.js";
-import { spawnTs, type Child } from "./proc.js";
+import { ensureBuilt } from "../../test/support/build.js";
+import { spawnJs, type Child } from "./proc.js";
 import { createScratchDb, type ScratchDb } from "./pg.js";
 
 export const HERALD_MAX_RECIPIENTS_PER_NOTIFICATION = 1_000;
@@ -82,7 +84,8 @@ async function startOnce(options: HeraldNodeOptions): Promise<HeraldNode> {
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
   const jwtSecret = randomBytes(24).toString("hex"); // 48 chars
   const apiKey = `bench-${randomBytes(12).toString("hex")}`;
-  const child = spawnTs("src/cli.ts", {
+  ensureBuilt();
+  const child = spawnJs("dist/src/cli.js", {
     name: options.label,
     args: ["serve"],
     // BENCH_HERALD_NODE_FLAGS adds flags to Herald's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
@@ -97,6 +100,8 @@ async function startOnce(options: HeraldNodeOptions): Promise<HeraldNode> {
       HERALD_JWT_SECRET: jwtSecret,
       HERALD_API_KEYS: apiKey,
       HERALD_LOG_LEVEL: "info",
+      // The load generators open thousands of connections from one address (as a proxy would).
+      HERALD_WS_CONNECT_RATE_PER_IP: "0",
       ...options.env,
     },
   });

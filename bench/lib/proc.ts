@@ -48,7 +48,7 @@ export interface SpawnOptions {
 
 type Waiter = { pred: (line: string) => boolean; resolve: (line: string) => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
 
-/** A child Node process running a TypeScript file through tsx, read line by line. */
+/** A child Node process running a TypeScript file through tsx (or a compiled `.js` file as is), read line by line. */
 export class Child {
   readonly name: string;
   readonly proc: ChildProcess;
@@ -64,7 +64,8 @@ export class Child {
     this.name = options.name;
     const verbose = options.verbose ?? process.env.BENCH_VERBOSE === "1";
     let cmd = options.executable ?? process.execPath;
-    let argv = options.executable ? [...(options.args ?? [])] : [...(options.nodeFlags ?? []), "--import", "tsx", path.resolve(REPO_ROOT, file), ...(options.args ?? [])];
+    const loader = file.endsWith(".ts") ? ["--import", "tsx"] : [];
+    let argv = options.executable ? [...(options.args ?? [])] : [...(options.nodeFlags ?? []), ...loader, path.resolve(REPO_ROOT, file), ...(options.args ?? [])];
     if (options.ulimitNofile !== undefined) {
       argv = ["-c", `ulimit -n ${Math.floor(options.ulimitNofile)} && exec "$0" "$@"`, cmd, ...argv];
       cmd = "bash";
@@ -171,6 +172,12 @@ export class Child {
 }
 
 export function spawnTs(file: string, options: SpawnOptions): Child {
+  return new Child(file, options);
+}
+
+/** A compiled JavaScript file (e.g. dist/src/cli.js) run by Node with no loader, as in production. */
+export function spawnJs(file: string, options: SpawnOptions): Child {
+  if (!file.endsWith(".js")) throw new Error(`spawnJs runs compiled .js files, not ${file}`);
   return new Child(file, options);
 }
 

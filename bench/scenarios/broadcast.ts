@@ -204,7 +204,7 @@ export async function runBaseline(kind: "raw" | "socketio", p: BroadcastParams):
 /**
  * ===================== HERALD HOOK (scenario 1) =====================
  * Same parameters and the same measurement as the baselines. Herald is started
- * as its own process (`node --import tsx src/cli.ts serve`, see bench/lib/herald.ts
+ * as its own process (`node dist/src/cli.js serve`, see bench/lib/herald.ts
  * for the environment), N clients connect to ws://127.0.0.1:HERALD_HTTP_PORT/ws?token=JWT
  * (HS256, sub = u0..u<N-1>), and each notification is one SendNotifications call
  * addressed to all N users (one notification per 1,000 recipients), ephemeral,

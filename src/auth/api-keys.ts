@@ -20,6 +20,11 @@ export class ApiKeyVerifier {
     return ok;
   }
 
+  /** True when `value` (an `authorization` metadata value, any type) is `Bearer <a configured key>`. */
+  verifyAuthorization(value: unknown): boolean {
+    return this.verify(ApiKeyVerifier.fromAuthorization(typeof value === "string" ? value : undefined));
+  }
+
   /** Extracts the key from an `authorization: Bearer <key>` value; "" when absent or malformed. */
   static fromAuthorization(value: string | undefined): string {
     if (!value) return "";

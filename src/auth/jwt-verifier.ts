@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createLocalJWKSet, errors, importSPKI, jwtVerify, type JWTVerifyGetKey, type CryptoKey, type KeyObject } from "jose";
 import { HeraldError } from "../domain/errors.js";
+import { checkUserId } from "../domain/validate.js";
 
 export interface VerifiedToken {
   userId: string;
@@ -61,13 +62,26 @@ export class JwtVerifier {
         clockTolerance: this.#options.clockToleranceSec,
         requiredClaims: ["exp", "sub"],
       });
-      if (typeof payload.sub !== "string" || payload.sub === "" || Buffer.byteLength(payload.sub) > 256)
-        throw invalid("sub must be a user id");
-      return { userId: payload.sub, expiresAt: new Date(payload.exp! * 1000) };
+      const userId = checkSubject(payload.sub);
+      // jose checks that exp is a number in the future; a date beyond year 9999 is not a time we can arm a timer for.
+      if (!(payload.exp! <= MAX_EXP_SEC)) throw invalid("claim exp rejected");
+      return { userId, expiresAt: new Date(payload.exp! * 1000) };
     } catch (err) {
       if (err instanceof HeraldError) throw err;
       throw invalid(reasonOf(err));
     }
+  }
+}
+
+/** 9999-12-31T23:59:59Z: later `exp` values are refused (8.64e12 s is past what a Date can hold). */
+const MAX_EXP_SEC = 253_402_300_799;
+
+/** `sub` is the user id: the same rules as every user id (no control characters, well-formed UTF-16, <= 256 bytes). */
+function checkSubject(sub: unknown): string {
+  try {
+    return checkUserId("sub", sub);
+  } catch {
+    throw invalid("sub must be a user id");
   }
 }
 

@@ -1,3 +1,4 @@
+import { setImmediate as nextMacrotask } from "node:timers/promises";
 import { uuidv7 } from "./uuid7.js";
 import type { CursorCodec } from "./cursor.js";
 import { HeraldError } from "./errors.js";
@@ -16,6 +17,9 @@ import { SystemCode as Codes } from "./notification.js";
 import type { BanStore, FanoutBus, NewNotification, NotificationStore } from "./ports.js";
 import { SendCoalescer } from "./send-coalescer.js";
 import { checkNotificationIds, checkReason, checkSend, checkUserId } from "./validate.js";
+
+/** Recipients above which a send yields to the event loop between its stages. */
+const LARGE_SEND = 1000;
 
 /** A listing request as a transport hands it over (cursor still opaque). */
 export interface ListRequest {
@@ -76,10 +80,17 @@ export class InboxService {
     return this.#store;
   }
 
-  /** Validates, stores the persistent ones (one batch), then publishes all. */
+  /**
+   * Validates, stores the persistent ones (see SendCoalescer: atomically up to
+   * its batch size, in parts above), then publishes all. A large send yields
+   * to the event loop between its stages, so that its per-recipient work
+   * never holds other users' sends and pushes for long.
+   */
   async send(list: OutgoingNotification[]): Promise<SendResult[]> {
     const now = new Date();
     checkSend(list, now);
+    const large = list.reduce((n, o) => n + o.userIds.length, 0) > LARGE_SEND;
+    if (large) await nextMacrotask();
     const results: SendResult[] = [];
     const rows: NewNotification[] = [];
     const rowAt: number[] = [];
@@ -106,7 +117,9 @@ export class InboxService {
         }
       }
     });
+    if (large) await nextMacrotask();
     const stored = await this.#coalescer.store(rows);
+    if (large) await nextMacrotask();
     stored.forEach((o, i) => {
       const r = results[rowAt[i]!]!;
       r.notificationId = o.id;
@@ -115,6 +128,7 @@ export class InboxService {
       if (!o.duplicate) pushed.push(this.#build(o.id, r.userId, list[r.index]!, now, o.seq, true));
     });
     await this.#publishAll(pushed);
+    if (large) await nextMacrotask();
     return results;
   }
 
@@ -170,6 +184,7 @@ export class InboxService {
   }
 
   async ack(userId: string, ids: string[], field = "notification_ids"): Promise<number> {
+    checkUserId("user_id", userId);
     return this.#store.ack(userId, checkNotificationIds(field, ids));
   }
 

@@ -6,6 +6,8 @@ export const Limits = {
   maxUserIdBytes: 256,
   maxSubjectBytes: 1024,
   maxContentBytes: 16 * 1024,
+  /** Levels of nesting in content (the object itself is level 1). */
+  maxContentDepth: 32,
   maxIdempotencyKeyBytes: 256,
   maxIdsPerCall: 1000,
   maxReasonBytes: 1024,

@@ -11,6 +11,11 @@ export interface NewNotification {
   userId: string;
   code: number;
   subject: string;
+  /**
+   * Rows that share one content object (the same reference) and the same
+   * subject, sender, code and times are one sent item: the store keeps its body
+   * once, not once per recipient. Pass one object for all recipients of an item.
+   */
   content: Record<string, unknown>;
   senderId: string;
   createdAt: Date;

@@ -7,7 +7,15 @@ import { randomUUID } from "node:crypto";
  * Ids of one millisecond are not ordered among themselves (RFC 9562 allows it).
  */
 export function uuidv7(now = Date.now()): string {
-  const r = randomUUID(); // xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx, y in 8..b
-  const ts = now.toString(16).padStart(12, "0");
-  return `${ts.slice(0, 8)}-${ts.slice(8, 12)}-7${r.slice(15)}`;
+  // The timestamp part is formatted once per millisecond: a send to 10,000 users
+  // makes 10,000 ids, and formatting each cost half of the send's own time.
+  if (now !== lastMs) {
+    const ts = now.toString(16).padStart(12, "0");
+    prefix = `${ts.slice(0, 8)}-${ts.slice(8, 12)}-7`;
+    lastMs = now;
+  }
+  return prefix + randomUUID().slice(15); // randomUUID: xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx, y in 8..b
 }
+
+let lastMs = -1;
+let prefix = "";

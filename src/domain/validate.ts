@@ -6,16 +6,72 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 // Printable, no control characters: user ids end up in logs, subjects and SQL parameters.
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 
+// A lone surrogate: UTF-16 that no UTF-8 can carry (it would be stored as U+FFFD).
+const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function byteLength(s: string): number {
   return Buffer.byteLength(s, "utf8");
 }
 
-/** A user id: non-empty, at most 256 bytes, no control characters. */
+/**
+ * Why Postgres would refuse (or alter) the text, or undefined: U+0000 (no text
+ * or JSON string may hold it) and ill-formed UTF-16 (a lone surrogate).
+ */
+function unstorable(s: string): string | undefined {
+  if (s.includes("\u0000")) return "contains U+0000 (NUL)";
+  if (LONE_SURROGATE_RE.test(s)) return "is not well-formed UTF-16 (a lone surrogate)";
+  return undefined;
+}
+
+/** A free text (subject, reason, idempotency key): anything but NUL and lone surrogates. */
+export function checkText(field: string, value: string): string {
+  const why = unstorable(value);
+  if (why) throw HeraldError.invalid(field, why);
+  return value;
+}
+
+/**
+ * A user id: non-empty, at most 256 bytes, no control characters, well-formed
+ * UTF-16 (`bob\ud800` is refused: it would share the inbox of `bob\ufffd`).
+ */
 export function checkUserId(field: string, value: unknown): string {
   if (typeof value !== "string" || value.length === 0) throw HeraldError.invalid(field, "must be a non-empty string");
   if (byteLength(value) > Limits.maxUserIdBytes) throw HeraldError.invalid(field, `longer than ${Limits.maxUserIdBytes} bytes`);
   if (CONTROL_RE.test(value)) throw HeraldError.invalid(field, "contains control characters");
+  if (LONE_SURROGATE_RE.test(value)) throw HeraldError.invalid(field, "is not well-formed UTF-16 (a lone surrogate)");
   return value;
+}
+
+/** A content path for a message: at most 100 characters. */
+function shown(path: string): string {
+  return path.length <= 100 ? path : `${path.slice(0, 97)}...`;
+}
+
+/**
+ * Content as Postgres' jsonb takes it: every key and string value, at any
+ * depth, free of NUL and lone surrogates, and at most `maxContentDepth` levels
+ * of nesting (a deep document would exhaust the database's parser stack).
+ * Walks without recursion; the message gives the path of the bad value.
+ */
+export function checkContent(field: string, content: Record<string, unknown>): void {
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: content, path: "", depth: 1 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (depth > Limits.maxContentDepth) throw HeraldError.invalid(field, `nested deeper than ${Limits.maxContentDepth} levels`);
+    const entries: Array<[string, unknown]> = Array.isArray(value)
+      ? value.map((v, i) => [`${path}[${i}]`, v])
+      : Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+          const why = unstorable(k);
+          if (why) throw HeraldError.invalid(field, `a key at ${shown(path) || "the top level"} ${why}`);
+          return [`${path}.${k}`, v];
+        });
+    for (const [at, v] of entries) {
+      if (typeof v === "string") {
+        const why = unstorable(v);
+        if (why) throw HeraldError.invalid(field, `the string at ${shown(at)} ${why}`);
+      } else if (v !== null && typeof v === "object") stack.push({ value: v, path: at, depth: depth + 1 });
+    }
+  }
 }
 
 /** A list of notification ids (UUIDs), 1..maxIdsPerCall, deduplicated. */
@@ -37,7 +93,7 @@ export function checkSeq(field: string, value: unknown): number {
 
 export function checkReason(field: string, value: string): string {
   if (byteLength(value) > Limits.maxReasonBytes) throw HeraldError.invalid(field, `longer than ${Limits.maxReasonBytes} bytes`);
-  return value;
+  return checkText(field, value);
 }
 
 /** Validates one outgoing notification in place of the transport's looser type. */
@@ -54,13 +110,16 @@ export function checkOutgoing(field: string, n: OutgoingNotification, now: Date)
   if (!Number.isInteger(n.code) || n.code <= 0)
     throw HeraldError.invalid(`${field}.code`, "must be > 0 (codes <= 0 are reserved for system events)");
   if (byteLength(n.subject) > Limits.maxSubjectBytes) throw HeraldError.invalid(`${field}.subject`, `longer than ${Limits.maxSubjectBytes} bytes`);
+  checkText(`${field}.subject`, n.subject);
   if (n.content === null || typeof n.content !== "object" || Array.isArray(n.content))
     throw HeraldError.invalid(`${field}.content`, "must be a JSON object");
+  checkContent(`${field}.content`, n.content);
   if (byteLength(JSON.stringify(n.content)) > Limits.maxContentBytes)
     throw HeraldError.invalid(`${field}.content`, `larger than ${Limits.maxContentBytes} bytes`);
   if (n.senderId !== "") checkUserId(`${field}.sender_id`, n.senderId);
   if (byteLength(n.idempotencyKey) > Limits.maxIdempotencyKeyBytes)
     throw HeraldError.invalid(`${field}.idempotency_key`, `longer than ${Limits.maxIdempotencyKeyBytes} bytes`);
+  checkText(`${field}.idempotency_key`, n.idempotencyKey);
   if (n.idempotencyKey !== "" && !n.persistent)
     throw HeraldError.invalid(`${field}.idempotency_key`, "only persistent notifications can carry an idempotency key");
   if (n.expireAt !== null) {

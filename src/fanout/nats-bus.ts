@@ -1,10 +1,12 @@
-import { connect, Events, type NatsConnection, RequestStrategy, type Subscription as NatsSubscription } from "nats";
+import { connect, ErrorCode, Events, type NatsConnection, NatsError, RequestStrategy, type Subscription as NatsSubscription } from "nats";
+import type { NatsAuthConfig } from "../config.js";
 import { HeraldError } from "../domain/errors.js";
 import type { Notification } from "../domain/notification.js";
 import type { FanoutBus, Subscription, UserEvent } from "../domain/ports.js";
 import type { Logger } from "../logger.js";
 import { decodeUserEvent, encodeUserEvent } from "./fanout-codec.js";
 import { LocalListeners } from "./local-listeners.js";
+import { hasCredentials, natsAuthOptions } from "./nats-auth.js";
 import { Subjects } from "./subjects.js";
 
 // Every other node answers a presence request at once: wait up to 100 ms for
@@ -46,19 +48,33 @@ export class NatsBus implements FanoutBus {
     });
   }
 
-  /** Connects to the servers (any of a cluster); keeps reconnecting forever after that. */
-  static async connect(options: { servers: string[]; nodeId: string; log: Logger }): Promise<NatsBus> {
-    const nc = await connect({
-      servers: options.servers,
-      name: `herald-${options.nodeId}`,
-      noEcho: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      reconnectJitter: 100,
-      pingInterval: 5000,
-      maxPingOut: 2,
-      timeout: 5000,
-    });
+  /**
+   * Connects to the servers (any of a cluster), authenticated as `auth` says;
+   * keeps reconnecting forever after that. Fails within about 5 s per server
+   * (refused credentials at once) with an Error that names the cause and never
+   * quotes a secret. `servers` carry no credentials (config takes them out).
+   */
+  static async connect(options: { servers: string[]; auth: NatsAuthConfig; nodeId: string; log: Logger }): Promise<NatsBus> {
+    const auth = natsAuthOptions(options.auth);
+    if (!hasCredentials(auth))
+      options.log.warn("NATS without credentials: whoever can publish on Herald's subjects can forge notifications (see the README's trust boundary)");
+    let nc: NatsConnection;
+    try {
+      nc = await connect({
+        servers: options.servers,
+        name: `herald-${options.nodeId}`,
+        noEcho: true,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        reconnectJitter: 100,
+        pingInterval: 5000,
+        maxPingOut: 2,
+        timeout: 5000,
+        ...auth,
+      });
+    } catch (err) {
+      throw connectError(err, options.servers);
+    }
     return new NatsBus(nc, options);
   }
 
@@ -154,10 +170,21 @@ export class NatsBus implements FanoutBus {
   async #watchStatus(): Promise<void> {
     for await (const s of this.#nc.status()) {
       if (s.type === Events.Disconnect) this.#log.warn({ server: s.data }, "NATS disconnected");
+      if (s.type === Events.Error) this.#log.error({ err: s.data }, "NATS error");
       if (s.type === Events.Reconnect) {
         this.#log.info({ server: s.data }, "NATS reconnected; connections re-sync from the store");
         for (const l of this.#reconnectListeners) l();
       }
     }
   }
+}
+
+/** A connect failure as an operator reads it: which servers, and whether the credentials were refused. */
+function connectError(err: unknown, servers: string[]): Error {
+  const where = servers.join(",");
+  if (err instanceof NatsError && (err.code === ErrorCode.AuthorizationViolation || err.code === ErrorCode.AuthenticationExpired || err.code === ErrorCode.BadCreds))
+    return new Error(`NATS at ${where} refused this node's credentials (${err.message}): check NATS_URL and the HERALD_NATS_* variables`, { cause: err });
+  if (err instanceof NatsError && err.code === ErrorCode.ServerOptionNotAvailable && /tls/i.test(err.message))
+    return new Error(`NATS at ${where} does not offer TLS, which a tls:// URL or HERALD_NATS_TLS_* asks for`, { cause: err });
+  return new Error(`cannot connect to NATS at ${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
 }

@@ -4,6 +4,9 @@ import ClientPgLite from "knex-pglite";
 import pg from "pg";
 import * as inbox from "./migrations/20261125120000_inbox.js";
 import * as bans from "./migrations/20261125120100_bans.js";
+import * as contents from "./migrations/20261204120000_notification_contents.js";
+import { DataDirLock } from "./data-dir-lock.js";
+import { stripSql } from "./db-errors.js";
 
 // bigint (int8) columns: keep pg's string form; rows.ts converts. Counts come back as strings too.
 void pg;
@@ -14,15 +17,55 @@ export interface DatabaseLogger {
   debug(obj: object, msg: string): void;
 }
 
+/** `maxConcurrentReads` is for the NotificationRepository (ReadGate); openDatabase ignores it. */
 export type DatabaseOptions =
-  | { kind: "postgres"; url: string; poolMax?: number }
-  | { kind: "pglite"; dataDir: string | null };
+  | { kind: "postgres"; url: string; poolMax?: number; maxConcurrentReads?: number }
+  | { kind: "pglite"; dataDir: string | null; maxConcurrentReads?: number };
 
 /**
  * Opens the database: real Postgres through `pg`, or the embedded PGlite on a
  * data directory (null = in memory). Both run the same knex migrations and queries.
+ * A PGlite data directory is locked for this process (DataDirLock; throws
+ * DataDirLockedError if another process holds it) until `destroy()`.
  */
 export function openDatabase(options: DatabaseOptions, logger?: DatabaseLogger): Knex {
+  // The lock comes before PGlite opens (and may recover) the files.
+  let lock: DataDirLock | undefined;
+  if (options.kind === "pglite" && options.dataDir !== null) {
+    mkdirSync(options.dataDir, { recursive: true });
+    lock = DataDirLock.acquire(options.dataDir);
+  }
+  let db: Knex;
+  try {
+    db = openKnex(options, logger);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+  // knex prefixes a failed query's message with its SQL: put the driver's own
+  // message back (the SQL and its size stay out of errors and logs; debug shows the SQL).
+  db.on("query-error", (err: unknown, query: { sql?: string }) => {
+    const e = err as { message?: unknown; code?: unknown };
+    if (typeof e?.message === "string") e.message = stripSql(e.message, query?.sql);
+    logger?.debug({ sql: query?.sql, sqlstate: e?.code, error: e?.message }, "database query failed");
+  });
+  if (lock) {
+    // knex.destroy() ends in client.destroy(): the lock goes with the database.
+    const held = lock;
+    const client = db.client as { destroy(callback?: unknown): Promise<void> };
+    const destroy = client.destroy.bind(client);
+    client.destroy = async (callback?: unknown) => {
+      try {
+        return await destroy(callback);
+      } finally {
+        held.release();
+      }
+    };
+  }
+  return db;
+}
+
+function openKnex(options: DatabaseOptions, logger?: DatabaseLogger): Knex {
   // knex prints to the console unless given a logger.
   const log = logger && {
     warn: (m: unknown) => logger.warn({ knex: String(m) }, "database warning"),
@@ -33,6 +76,7 @@ export function openDatabase(options: DatabaseOptions, logger?: DatabaseLogger):
   if (options.kind === "postgres") {
     return knexFactory({
       log,
+      compileSqlOnError: false,
       client: "pg",
       connection: {
         connectionString: options.url,
@@ -48,9 +92,9 @@ export function openDatabase(options: DatabaseOptions, logger?: DatabaseLogger):
       acquireConnectionTimeout: 3000,
     });
   }
-  if (options.dataDir !== null) mkdirSync(options.dataDir, { recursive: true });
   return knexFactory({
     log,
+    compileSqlOnError: false,
     client: ClientPgLite as unknown as typeof knexFactory.Client,
     dialect: "postgres",
     connection: options.dataDir === null ? {} : { filename: options.dataDir },
@@ -60,6 +104,7 @@ export function openDatabase(options: DatabaseOptions, logger?: DatabaseLogger):
 const MIGRATIONS: Record<string, Knex.Migration> = {
   "20261125120000_inbox": inbox,
   "20261125120100_bans": bans,
+  "20261204120000_notification_contents": contents,
 };
 
 /** Migrations are compiled in (no directory scan), so they work from tsx and any bundle. */
@@ -115,6 +160,12 @@ export async function migrateLatest(db: Knex): Promise<string[]> {
 async function runLatest(db: Knex): Promise<string[]> {
   const [, applied] = (await db.migrate.latest(migrationConfig)) as [number, string[]];
   return applied;
+}
+
+/** Applies the next pending migration ("up") or undoes the last applied one ("down"); returns its name, if any. */
+export async function migrateStep(db: Knex, direction: "up" | "down"): Promise<string[]> {
+  const [, names] = (await (direction === "up" ? db.migrate.up(migrationConfig) : db.migrate.down(migrationConfig))) as [number, string[]];
+  return names;
 }
 
 /** Rolls back every migration (drops all Herald tables). */

@@ -2,135 +2,57 @@ import type { Knex } from "knex";
 import type { InboxQuery, MarkReadTarget, Notification } from "../domain/notification.js";
 import type { NewNotification, NotificationStore, StoredOutcome } from "../domain/ports.js";
 import { withDb } from "./db-errors.js";
-import { NOTIFICATION_COLUMNS, type NotificationRow, toNotification } from "./rows.js";
+import { buildInsertPayload, INSERT_BATCH, INSERT_BATCH_NO_KEYS, LOCK_COUNTERS } from "./insert-batch.js";
+import { ReadGate } from "./read-gate.js";
+import { NOTIFICATION_SELECT, type NotificationRow, toNotification } from "./rows.js";
 
-// Takes every user's counter row lock in sorted order (no deadlock between
-// concurrent batches). Creates missing counters. Runs before the insert so that
-// the insert's snapshot sees every committed row of these users.
-const LOCK_COUNTERS = `
-insert into user_counters (user_id, last_seq)
-select u, 0 from (select distinct value as u from json_array_elements_text(?::json)) s order by u
-on conflict (user_id) do update set last_seq = user_counters.last_seq`;
+const NOT_EXPIRED = "(n.expire_at is null or n.expire_at > now())";
 
-// One statement: skip rows whose idempotency key is already stored (returning
-// the first id), number the rest per user after the locked counter, insert
-// them and advance the counters.
-const INSERT_BATCH = `
-with input as (
-  select * from json_to_recordset(?::json) as t(
-    ord int, id uuid, user_id text, code int, subject text, content jsonb, sender_id text,
-    created_at timestamptz, expire_at timestamptz, idempotency_key text)
-),
-existing as (
-  select i.ord, n.id, n.seq from input i
-  join notifications n on n.user_id = i.user_id and n.idempotency_key = i.idempotency_key
-  where i.idempotency_key is not null
-),
-fresh as (
-  select i.*, row_number() over (partition by i.user_id order by i.ord) as rn
-  from input i where not exists (select 1 from existing e where e.ord = i.ord)
-),
-numbered as (
-  select f.*, c.last_seq + f.rn as seq from fresh f join user_counters c on c.user_id = f.user_id
-),
-ins as (
-  insert into notifications (id, user_id, seq, code, subject, content, sender_id, created_at, expire_at, idempotency_key)
-  select id, user_id, seq, code, subject, content, sender_id, created_at, expire_at, idempotency_key from numbered
-  returning 1
-),
-bump as (
-  update user_counters c set last_seq = c.last_seq + x.n
-  from (select user_id, count(*) as n from fresh group by user_id) x
-  where c.user_id = x.user_id
-  returning 1
-)
-select ord, id::text as id, seq::text as seq, false as duplicate from numbered
-union all
-select ord, id::text, seq::text, true from existing`;
-
-// Batches without idempotency keys (the common case) take one autocommit
-// statement, one round trip: the counter upsert's row lock, held to commit,
-// orders concurrent writers of a user, as in the two-statement path.
-const INSERT_BATCH_NO_KEYS = `
-with input as (
-  select * from json_to_recordset(?::json) as t(
-    ord int, id uuid, user_id text, code int, subject text, content jsonb, sender_id text,
-    created_at timestamptz, expire_at timestamptz)
-),
-counts as (
-  select user_id, count(*) as n from input group by user_id
-),
-bumped as (
-  insert into user_counters (user_id, last_seq)
-  select user_id, n from counts order by user_id
-  on conflict (user_id) do update set last_seq = user_counters.last_seq + excluded.last_seq
-  returning user_id, last_seq
-),
-numbered as (
-  select i.*, b.last_seq - c.n + row_number() over (partition by i.user_id order by i.ord) as seq
-  from input i join counts c on c.user_id = i.user_id join bumped b on b.user_id = i.user_id
-),
-ins as (
-  insert into notifications (id, user_id, seq, code, subject, content, sender_id, created_at, expire_at)
-  select id, user_id, seq, code, subject, content, sender_id, created_at, expire_at from numbered
-  returning 1
-)
-select ord, id::text as id, seq::text as seq, false as duplicate from numbered`;
-
-const NOT_EXPIRED = "(expire_at is null or expire_at > now())";
+// Deletes the bodies of the given ids that no notification references any more.
+// Runs as its own statement after the delete committed: two deleters of sibling
+// rows then cannot both see the other's row and both keep the body.
+const DELETE_UNREFERENCED_BODIES = `
+delete from notification_contents c
+where c.id in (select value::uuid from json_array_elements_text(?::json))
+and not exists (select 1 from notifications n where n.content_id = c.id)`;
 
 /** Postgres and PGlite implementation of the inbox, through the same knex code. */
 export class NotificationRepository implements NotificationStore {
   readonly #db: Knex;
+  readonly #reads: ReadGate | undefined;
 
-  constructor(options: { db: Knex }) {
+  /**
+   * `maxConcurrentReads` bounds list, resume and count reads running at once
+   * (see ReadGate; keep it below the pool size); unset, reads are not bounded.
+   * A read that waits over `readWaitTimeoutMs` (default 3 s) fails `unavailable`.
+   */
+  constructor(options: { db: Knex; maxConcurrentReads?: number; readWaitTimeoutMs?: number }) {
     this.#db = options.db;
+    this.#reads =
+      options.maxConcurrentReads === undefined
+        ? undefined
+        : new ReadGate({ max: options.maxConcurrentReads, timeoutMs: options.readWaitTimeoutMs ?? 3000 });
+  }
+
+  #read<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#reads ? this.#reads.run(() => withDb(fn)) : withDb(fn);
   }
 
   async insertBatch(rows: NewNotification[]): Promise<StoredOutcome[]> {
     if (rows.length === 0) return [];
-    // Repeats of one (user, idempotency key) inside the batch resolve to the first.
-    const firstByKey = new Map<string, number>();
-    const unique: Array<NewNotification & { ord: number }> = [];
-    const aliasOf = new Array<number>(rows.length).fill(-1);
-    rows.forEach((r, i) => {
-      if (r.idempotencyKey !== "") {
-        const k = `${r.userId}\u0000${r.idempotencyKey}`;
-        const first = firstByKey.get(k);
-        if (first !== undefined) {
-          aliasOf[i] = first;
-          return;
-        }
-        firstByKey.set(k, i);
-      }
-      unique.push({ ...r, ord: i });
-    });
-    const payload = JSON.stringify(
-      unique.map((r) => ({
-        ord: r.ord,
-        id: r.id,
-        user_id: r.userId,
-        code: r.code,
-        subject: r.subject,
-        content: r.content,
-        sender_id: r.senderId,
-        created_at: r.createdAt.toISOString(),
-        expire_at: r.expireAt ? r.expireAt.toISOString() : null,
-        idempotency_key: r.idempotencyKey === "" ? null : r.idempotencyKey,
-      })),
-    );
+    const p = buildInsertPayload(rows);
     type Row = { ord: number; id: string; seq: string; duplicate: boolean };
-    const out = firstByKey.size === 0
-      ? await withDb(async () => (await this.#db.raw(INSERT_BATCH_NO_KEYS, [payload])).rows as Row[])
+    const out = !p.hasKeys
+      ? await withDb(async () => (await this.#db.raw(INSERT_BATCH_NO_KEYS, [p.bodies, p.rows])).rows as Row[])
       : await withDb(() =>
           this.#db.transaction(async (trx) => {
-            await trx.raw(LOCK_COUNTERS, [JSON.stringify([...new Set(unique.map((r) => r.userId))])]);
-            return (await trx.raw(INSERT_BATCH, [payload])).rows as Row[];
+            await trx.raw(LOCK_COUNTERS, [JSON.stringify(p.users)]);
+            return (await trx.raw(INSERT_BATCH, [p.bodies, p.rows])).rows as Row[];
           }),
         );
     const byOrd = new Array<StoredOutcome>(rows.length);
     for (const r of out) byOrd[r.ord] = { id: r.id, seq: Number(r.seq), duplicate: r.duplicate };
-    aliasOf.forEach((first, i) => {
+    p.aliasOf.forEach((first, i) => {
       if (first >= 0) {
         const o = byOrd[first]!;
         byOrd[i] = { id: o.id, seq: o.seq, duplicate: true };
@@ -140,18 +62,19 @@ export class NotificationRepository implements NotificationStore {
   }
 
   async list(userId: string, q: InboxQuery): Promise<Notification[]> {
-    return withDb(async () => {
-      const qb = this.#db<NotificationRow>("notifications")
-        .select([...NOTIFICATION_COLUMNS])
-        .where("user_id", userId)
+    return this.#read(async () => {
+      const qb = this.#db<NotificationRow>({ n: "notifications" })
+        .leftJoin({ c: "notification_contents" }, "c.id", "n.content_id")
+        .select(this.#db.raw(NOTIFICATION_SELECT))
+        .where("n.user_id", userId)
         .whereRaw(NOT_EXPIRED);
-      if (q.unreadOnly) qb.whereNull("read_at");
-      if (q.systemFilter === "exclude") qb.where("code", ">", 0);
-      if (q.systemFilter === "only") qb.where("code", "<=", 0);
-      if (q.direction === "forward") qb.where("seq", ">", q.position).orderBy("seq", "asc");
+      if (q.unreadOnly) qb.whereNull("n.read_at");
+      if (q.systemFilter === "exclude") qb.where("n.code", ">", 0);
+      if (q.systemFilter === "only") qb.where("n.code", "<=", 0);
+      if (q.direction === "forward") qb.where("n.seq", ">", q.position).orderBy("n.seq", "asc");
       else {
-        if (q.position > 0) qb.where("seq", "<", q.position);
-        qb.orderBy("seq", "desc");
+        if (q.position > 0) qb.where("n.seq", "<", q.position);
+        qb.orderBy("n.seq", "desc");
       }
       const rows = (await qb.limit(q.limit)) as unknown as NotificationRow[];
       return rows.map(toNotification);
@@ -164,9 +87,19 @@ export class NotificationRepository implements NotificationStore {
 
   async deleteByIds(userId: string, ids: string[]): Promise<string[]> {
     return withDb(async () => {
-      const rows = await this.#db("notifications").where("user_id", userId).whereIn("id", ids).delete().returning("id");
-      return rows.map((r: { id: string }) => r.id);
+      const rows: Array<{ id: string; content_id: string | null }> = await this.#db("notifications")
+        .where("user_id", userId)
+        .whereIn("id", ids)
+        .delete()
+        .returning(["id", "content_id"]);
+      await this.#deleteUnreferencedBodies(rows);
+      return rows.map((r) => r.id);
     });
+  }
+
+  async #deleteUnreferencedBodies(deleted: Array<{ content_id: string | null }>): Promise<void> {
+    const ids = [...new Set(deleted.flatMap((r) => (r.content_id === null ? [] : [r.content_id])))];
+    if (ids.length > 0) await this.#db.raw(DELETE_UNREFERENCED_BODIES, [JSON.stringify(ids)]);
   }
 
   async markRead(userId: string, target: MarkReadTarget): Promise<{ count: number; ids: string[] }> {
@@ -193,10 +126,10 @@ export class NotificationRepository implements NotificationStore {
   }
 
   async unreadCount(userId: string): Promise<number> {
-    return withDb(async () => {
-      const row = await this.#db("notifications")
-        .where("user_id", userId)
-        .whereNull("read_at")
+    return this.#read(async () => {
+      const row = await this.#db({ n: "notifications" })
+        .where("n.user_id", userId)
+        .whereNull("n.read_at")
         .whereRaw(NOT_EXPIRED)
         .count<{ n: string | number }>({ n: "*" })
         .first();
@@ -205,21 +138,23 @@ export class NotificationRepository implements NotificationStore {
   }
 
   async lastSeq(userId: string): Promise<number> {
-    return withDb(async () => {
+    return this.#read(async () => {
       const row = await this.#db("user_counters").where("user_id", userId).first("last_seq");
       return row ? Number(row.last_seq) : 0;
     });
   }
 
   async purgeExpired(now: Date): Promise<number> {
-    // In slices, so that a large backlog never runs into the statement timeout.
+    // In slices, so that a large backlog never runs into the statement timeout;
+    // each slice then deletes the bodies no notification references any more.
     return withDb(async () => {
       let total = 0;
       for (;;) {
         const slice = this.#db("notifications").select("id").where("expire_at", "<=", now).limit(5000);
-        const n = (await this.#db("notifications").whereIn("id", slice).delete().returning("id")).length;
-        total += n;
-        if (n < 5000) return total;
+        const rows: Array<{ content_id: string | null }> = await this.#db("notifications").whereIn("id", slice).delete().returning("content_id");
+        await this.#deleteUnreferencedBodies(rows);
+        total += rows.length;
+        if (rows.length < 5000) return total;
       }
     });
   }

@@ -1,6 +1,8 @@
 import type { Notification } from "../domain/notification.js";
 
 /** Row types of the database, in one place. Column names are snake_case. */
+
+/** A notification as read: its `notifications` row with its body (its own, or the shared one in `notification_contents`). */
 export interface NotificationRow {
   id: string;
   user_id: string;
@@ -28,19 +30,22 @@ export interface BanRow {
   created_at: Date | string;
 }
 
-export const NOTIFICATION_COLUMNS = [
-  "id",
-  "user_id",
-  "seq",
-  "code",
-  "subject",
-  "content",
-  "sender_id",
-  "created_at",
-  "read_at",
-  "ack_at",
-  "expire_at",
-] as const;
+/** Body of one sent item, shared by the rows of its recipients (`notifications.content_id`). */
+export interface NotificationContentRow {
+  id: string;
+  subject: string;
+  content: Record<string, unknown> | string;
+  sender_id: string;
+}
+
+/**
+ * What reads select, from `notifications n left join notification_contents c
+ * on c.id = n.content_id`: a shared body when the row references one, else the
+ * row's own.
+ */
+export const NOTIFICATION_SELECT = `n.id, n.user_id, n.seq, n.code,
+  coalesce(c.subject, n.subject) as subject, coalesce(c.content, n.content) as content,
+  coalesce(c.sender_id, n.sender_id) as sender_id, n.created_at, n.read_at, n.ack_at, n.expire_at`;
 
 function toDate(v: Date | string): Date {
   return v instanceof Date ? v : new Date(v);

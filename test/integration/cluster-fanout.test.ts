@@ -134,16 +134,16 @@ describe("cluster fan-out: 3 Herald nodes, 3-server NATS cluster, real Postgres"
       });
     });
 
-    test("BanUser through node C closes the user's connections on every node with 4006; new connections on every node are refused until UnbanUser (through A)", async () => {
+    test("BanUser through node C closes the user's connections on every node with 4506; new connections on every node are refused until UnbanUser (through A)", async () => {
       await withDiagnostics([cl], async () => {
         const conns = [await connect(0, "bart"), await connect(1, "bart"), await connect(2, "bart")];
         const res = await cl.nodes[2]!.rpc.banUser({ userId: "bart", reason: "spam" });
-        assert.deepEqual(await Promise.all(conns.map((c) => c.closed)), [4006, 4006, 4006]);
+        assert.deepEqual(await Promise.all(conns.map((c) => c.closed)), [4506, 4506, 4506]);
         for (const c of conns) assert.equal(c.notifications().find((n) => n.code === -3)?.id, res.notificationId, "the stored BANNED notification is pushed before the close");
         for (const node of cl.nodes) {
           const refused = new TestClient(`${node.wsUrl}?token=${encodeURIComponent(await devToken("bart"))}`);
           open.push(refused);
-          assert.equal(await refused.closed, 4006, `node ${node.nodeId} refuses the banned user`);
+          assert.equal(await refused.closed, 4506, `node ${node.nodeId} refuses the banned user`);
           assert.equal(refused.frames[0]?.error?.code, "permission_denied");
           assert.equal(refused.frames.some((f) => f.authenticate), false);
         }
@@ -167,14 +167,14 @@ describe("cluster fan-out: 3 Herald nodes, 3-server NATS cluster, real Postgres"
       await cl?.cleanup();
     });
 
-    test("a second connection landing on another node closes the first with 4004 (SESSION_REPLACED); the newest one keeps receiving", async () => {
+    test("a second connection landing on another node closes the first with 4504 (SESSION_REPLACED); the newest one keeps receiving", async () => {
       await withDiagnostics([cl], async () => {
         const [n1, n2, n3] = cl.nodes;
         const first = await TestClient.connect(n1!.wsUrl, "solo");
         open.push(first);
         const second = await TestClient.connect(n2!.wsUrl, "solo");
         open.push(second);
-        assert.equal(await first.closed, 4004);
+        assert.equal(await first.closed, 4504);
         assert.ok(first.systemEvents().some((e) => e.code === "SYSTEM_CODE_SESSION_REPLACED"), `SESSION_REPLACED pushed: ${JSON.stringify(first.systemEvents())}`);
         await flush(second);
         assert.equal(second.closeCode, undefined, "the newer connection stays");
@@ -186,7 +186,7 @@ describe("cluster fan-out: 3 Herald nodes, 3-server NATS cluster, real Postgres"
         // And again from the third node: the second one is replaced in turn.
         const third = await TestClient.connect(n3!.wsUrl, "solo");
         open.push(third);
-        assert.equal(await second.closed, 4004);
+        assert.equal(await second.closed, 4504);
         await flush(third);
         assert.equal(third.closeCode, undefined);
         // Another user's connection on the same nodes is untouched.
@@ -214,7 +214,7 @@ describe("cluster fan-out: 3 Herald nodes, 3-server NATS cluster, real Postgres"
       await cl?.cleanup();
     });
 
-    test("with one connection on each of two nodes, a third on the third node is refused with 4005; after one closes, it is accepted", async () => {
+    test("with one connection on each of two nodes, a third on the third node is refused with 4505; after one closes, it is accepted", async () => {
       await withDiagnostics([cl], async () => {
         const [m1, m2, m3] = cl.nodes;
         const c1 = await TestClient.connect(m1!.wsUrl, "capped");
@@ -222,7 +222,7 @@ describe("cluster fan-out: 3 Herald nodes, 3-server NATS cluster, real Postgres"
         open.push(c1, c2);
         const refused = new TestClient(`${m3!.wsUrl}?token=${encodeURIComponent(await devToken("capped"))}`);
         open.push(refused);
-        assert.equal(await refused.closed, 4005);
+        assert.equal(await refused.closed, 4505);
         assert.equal(refused.frames[0]?.error?.code, "resource_exhausted");
         // Other users are not affected.
         open.push(await TestClient.connect(m3!.wsUrl, "capped-other"));

@@ -26,8 +26,8 @@ describe("WebSocket authentication with RS256, issuer and audience pinned", () =
   let dir: string;
   let privateKey: CryptoKey;
   let publicPem: string;
-  const sign = (claims: Record<string, unknown>, opts: { exp?: number | null; iss?: string; aud?: string } = {}) => {
-    let j = new SignJWT(claims).setProtectedHeader({ alg: "RS256" }).setSubject("alice");
+  const sign = (claims: Record<string, unknown>, opts: { exp?: number | null; iss?: string; aud?: string; sub?: string } = {}) => {
+    let j = new SignJWT(claims).setProtectedHeader({ alg: "RS256" }).setSubject(opts.sub ?? "alice");
     if (opts.exp !== null) j = j.setExpirationTime(opts.exp ?? now() + 600);
     j = j.setIssuer(opts.iss ?? "https://auth.test").setAudience(opts.aud ?? "herald");
     return j.sign(privateKey);
@@ -73,11 +73,15 @@ describe("WebSocket authentication with RS256, issuer and audience pinned", () =
     ["wrong aud", () => sign({}, { aud: "someone-else" }), /aud/],
     ["wrong iss", () => sign({}, { iss: "https://evil.test" }), /iss/],
     ["a garbage string", async () => "not-a-jwt", /malformed/],
+    ["sub with NUL", () => sign({}, { sub: "bob\u0000" }), /sub must be a user id/],
+    ["sub with a newline", () => sign({}, { sub: "bob\nadmin" }), /sub must be a user id/],
+    ["sub with a lone surrogate", () => sign({}, { sub: "bob\ud800" }), /sub must be a user id/],
+    ["exp beyond what a date can hold (9e12)", () => sign({}, { exp: 9e12 }), /exp rejected/],
   ];
   for (const [name, make, reason] of cases) {
-    test(`refused: ${name} -> unauthenticated error "Invalid authentication token" and close 4001`, async () => {
+    test(`refused: ${name} -> unauthenticated error "Invalid authentication token" and close 4501`, async () => {
       const { error, code } = await refused(base, await make());
-      assert.equal(code, 4001);
+      assert.equal(code, 4501);
       assert.equal(error.code, "unauthenticated");
       assert.match(error.message, /^Invalid authentication token/);
       assert.match(error.message, reason);
@@ -87,12 +91,12 @@ describe("WebSocket authentication with RS256, issuer and audience pinned", () =
   test("the Authorization header and the first frame are refused the same way", async () => {
     const bad = await sign({}, { exp: now() - 60 });
     const viaHeader = new TestClient(base, { headers: { authorization: `Bearer ${bad}` } });
-    assert.equal(await viaHeader.closed, 4001);
+    assert.equal(await viaHeader.closed, 4501);
     const viaFrame = new TestClient(base);
     await viaFrame.opened;
     const reply = await viaFrame.request({ authenticate: { token: bad } });
     assert.equal(reply.error.code, "unauthenticated");
-    assert.equal(await viaFrame.closed, 4001);
+    assert.equal(await viaFrame.closed, 4501);
   });
 });
 
@@ -160,10 +164,10 @@ describe("WebSocket authentication with the HS256 default", () => {
     await c.close();
   });
 
-  test("no authenticate frame within the auth deadline: error, then close 4002", async () => {
+  test("no authenticate frame within the auth deadline: error, then close 4502", async () => {
     const c = new TestClient(base);
     await c.opened;
-    assert.equal(await c.closed, 4002);
+    assert.equal(await c.closed, 4502);
     assert.equal(c.frames[0]!.error.code, "deadline_exceeded");
   });
 
@@ -177,14 +181,14 @@ describe("WebSocket authentication with the HS256 default", () => {
     await good.close();
   });
 
-  test("ban closes the user's connections with 4006, refuses new ones until unbanned; disconnect closes with 3003", async () => {
+  test("ban closes the user's connections with 4506, refuses new ones until unbanned; disconnect closes with 3003", async () => {
     const c = await TestClient.connect(base, "bart");
     const banned = await h.rpc.banUser({ userId: "bart", reason: "spam" });
-    assert.equal(await c.closed, 4006);
+    assert.equal(await c.closed, 4506);
     const pushed = c.notifications().find((n) => n.code === -3);
     assert.equal(pushed?.id, banned.notificationId, "the stored BANNED notification is pushed before the close");
     const refusedConn = new TestClient(`${base}?token=${await devToken("bart")}`);
-    assert.equal(await refusedConn.closed, 4006);
+    assert.equal(await refusedConn.closed, 4506);
     assert.equal(refusedConn.frames[0]!.error.code, "permission_denied");
     await h.rpc.unbanUser({ userId: "bart" });
     const back = await TestClient.connect(base, "bart");

@@ -59,12 +59,12 @@ describe("WebSocket limits and hygiene", () => {
     await live.close();
   });
 
-  test("per-user connection cap: the connection over the cap gets resource_exhausted and close 4005; the others stay", async () => {
+  test("per-user connection cap: the connection over the cap gets resource_exhausted and close 4505; the others stay", async () => {
     const { base } = await node({ HERALD_WS_MAX_CONNECTIONS_PER_USER: "2" });
     const a = await TestClient.connect(base, "cap");
     const b = await TestClient.connect(base, "cap");
     const c = new TestClient(`${base}?token=${await devToken("cap")}`);
-    assert.equal(await c.closed, 4005);
+    assert.equal(await c.closed, 4505);
     assert.equal(c.frames[0]!.error.code, "resource_exhausted");
     assert.ok((await a.request({ ping: {} })).ping);
     await b.close();
@@ -74,11 +74,11 @@ describe("WebSocket limits and hygiene", () => {
     await d.close();
   });
 
-  test("single-connection mode: the older connection gets SESSION_REPLACED, then close 4004", async () => {
+  test("single-connection mode: the older connection gets SESSION_REPLACED, then close 4504", async () => {
     const { h, base } = await node({ HERALD_WS_SINGLE_CONNECTION: "true" });
     const older = await TestClient.connect(base, "solo");
     const newer = await TestClient.connect(base, "solo");
-    assert.equal(await older.closed, 4004);
+    assert.equal(await older.closed, 4504);
     assert.equal(older.frames[older.frames.length - 1]!.systemEvent.code, "SYSTEM_CODE_SESSION_REPLACED");
     await h.rpc.sendNotifications({ notifications: [outgoing({ userIds: ["solo"], code: 1 })] });
     await newer.waitNotifications(1);
@@ -86,14 +86,34 @@ describe("WebSocket limits and hygiene", () => {
     await newer.close();
   });
 
-  test("rate limit: excess requests get resource_exhausted, a sustained flood closes with 4008", async () => {
+  test("rate limit: excess requests get resource_exhausted, a sustained flood closes with 4508", async () => {
     const { base } = await node({ HERALD_WS_RATE_LIMIT_PER_SEC: "5", HERALD_WS_RATE_BURST: "5" });
     const c = await TestClient.connect(base, "flood");
     const replies = await Promise.all(Array.from({ length: 8 }, () => c.request({ ping: {} })));
     const limited = replies.filter((r) => r.error?.code === "resource_exhausted").length;
     assert.ok(limited >= 2 && limited <= 3, `${limited} of 8 refused`);
     for (let i = 0; i < 50; i++) c.sendRaw(JSON.stringify({ id: 1000 + i, ping: {} }));
-    assert.equal(await c.closed, 4008);
+    assert.equal(await c.closed, 4508);
+  });
+
+  test("a paced flood (20x the rate, some requests accepted in between) closes with 4508 once more than the burst were refused within 10 s", async () => {
+    const { base } = await node({ HERALD_WS_RATE_LIMIT_PER_SEC: "10", HERALD_WS_RATE_BURST: "20" });
+    const c = await TestClient.connect(base, "paced");
+    let sent = 0;
+    // 200 requests/s: after the burst, one request in 20 finds a token, so refusals never run 20 in a row.
+    const pacer = setInterval(() => {
+      if (c.ws.readyState !== c.ws.OPEN || sent >= 1000) return clearInterval(pacer);
+      c.sendRaw(JSON.stringify({ id: ++sent, ping: {} }));
+    }, 5);
+    try {
+      assert.equal(await c.closed, 4508);
+    } finally {
+      clearInterval(pacer);
+    }
+    const answered = c.frames.filter((f) => f.ping).length;
+    const refused = c.frames.filter((f) => f.error?.code === "resource_exhausted").length;
+    assert.ok(answered > 20, `accepted requests were answered (${answered}) before the close`);
+    assert.ok(refused >= 20 && refused <= 21, `closed at the 21st refusal (${refused} refusals answered)`);
   });
 
   test("a frame over the size limit closes the connection with 1009", async () => {

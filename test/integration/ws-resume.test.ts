@@ -24,7 +24,8 @@ describe("resume with no gap (real ws, real Postgres)", () => {
     h = await startTestHeraldOnNewDatabase(POSTGRES, { HERALD_HTTP_PORT: "0" });
     base = h.wsUrl;
     // A second node on the same database with a small slow-consumer bound.
-    hSmall = await startTestHerald(h.db, { HERALD_HTTP_PORT: "0", HERALD_WS_MAX_BUFFERED_BYTES: String(1024 * 1024) });
+    // A read budget large enough not to pace the 12 MiB resume: this node tests the buffer bound alone.
+    hSmall = await startTestHerald(h.db, { HERALD_HTTP_PORT: "0", HERALD_WS_MAX_BUFFERED_BYTES: String(1024 * 1024), HERALD_WS_READ_BURST_BYTES: String(64 * 1024 * 1024) });
     small = hSmall.wsUrl;
   });
   after(async () => {

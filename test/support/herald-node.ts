@@ -2,13 +2,15 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEV_API_KEY } from "../../src/config.js";
+import { DIST_CLI, ensureBuilt } from "./build.js";
 import type { Diagnosable } from "./diagnostics.js";
 import { connectClient, type Rpc } from "./grpc.js";
 import { exitOf, freePort, OutputLog, trackChild } from "./nats-cluster.js";
 
 /**
- * Herald nodes as real child processes (`node --import tsx src/cli.ts serve`),
- * so that they can be SIGKILLed and SIGTERMed like production nodes.
+ * Herald nodes as real child processes running the compiled code as production
+ * does (`node dist/src/cli.js serve`, built first when stale), so that they can
+ * be SIGKILLed and SIGTERMed like production nodes.
  */
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -110,7 +112,8 @@ export class HeraldNode {
     // The test runner's own flags must not leak into the child.
     delete env.NODE_TEST_CONTEXT;
     delete env.NODE_OPTIONS;
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve"], {
+    ensureBuilt();
+    const child = spawn(process.execPath, [DIST_CLI, "serve"], {
       cwd: REPO_ROOT,
       env,
       stdio: ["ignore", "pipe", "pipe"],

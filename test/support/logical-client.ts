@@ -1,4 +1,5 @@
 import WebSocket from "ws";
+import { closeAction } from "../../src/transport/ws/close-codes.js";
 import type { DeliveryChecker } from "./delivery-checker.js";
 import { waitFor } from "./wait.js";
 import { devToken } from "./ws-client.js";
@@ -40,7 +41,7 @@ export interface CloseEvent {
  * it has (0 at first: it wants the whole inbox), records every notification
  * in the checker, and on a reconnect-worthy close (3000-3499), an abnormal one
  * (1006: node died) or a failed connect, reconnects with backoff to the next
- * node of the pool, resuming from its last seq. A terminal close (4000-4499)
+ * node of the pool, resuming from its last seq. A terminal close (3500-3999, 4500-4999)
  * ends it. `stop()` ends it on purpose.
  */
 export class LogicalClient {
@@ -184,7 +185,7 @@ export class LogicalClient {
         const reason = reasonBuf.toString();
         if (!authenticated) {
           // Closed before the session began: a refusal (terminal code) or a failed attempt.
-          if (code >= 4000 && code < 4500) {
+          if (closeAction(code) === "stop") {
             this.#end({ code, reason, url, at: Date.now() });
             return;
           }
@@ -198,11 +199,11 @@ export class LogicalClient {
         for (const w of this.#waiters.values()) w({ error: { code: "closed" } });
         this.#waiters.clear();
         if (this.#stopped) return;
-        if (code >= 4000 && code < 4500) {
+        if (closeAction(code) === "stop") {
           this.#end(ev);
           return;
         }
-        // 3000-3499 (reconnect-worthy), 1006 (node died), anything else: reconnect elsewhere.
+        // A reconnect code (3000-3499, 4000-4499), 1006 (node died), anything else: reconnect elsewhere.
         this.#lostAt = performance.now();
         this.#poolIndex += this.#opts.reconnectStep ?? 1;
         this.#connect(0);

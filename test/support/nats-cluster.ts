@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -212,10 +212,17 @@ export class NatsCluster {
     this.#dir = dir;
   }
 
-  /** Starts `size` servers (default 3) routed to each other and waits until the full mesh is formed. */
-  static async start(options: { size?: number; clusterName?: string } = {}): Promise<NatsCluster> {
+  /**
+   * Starts `size` servers (default 3) routed to each other and waits until the full mesh is formed.
+   * `config` is nats-server configuration text (e.g. an `authorization` block) given to every server
+   * with `-c`; `files` are written into the servers' directory first (`{{dir}}` in `config` is that directory).
+   */
+  static async start(options: { size?: number; clusterName?: string; config?: string; files?: Record<string, string> } = {}): Promise<NatsCluster> {
     const size = options.size ?? 3;
     const dir = mkdtempSync(path.join(os.tmpdir(), "herald-nats-"));
+    for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(path.join(dir, name), text);
+    const configFile = options.config === undefined ? undefined : path.join(dir, "nats-server.conf");
+    if (configFile) writeFileSync(configFile, options.config!.replaceAll("{{dir}}", dir));
     const servers: ServerState[] = [];
     for (let i = 0; i < size; i++) {
       const [clientPort, clusterPort, monitorPort] = await freePorts(3);
@@ -234,6 +241,7 @@ export class NatsCluster {
     }
     const cluster = new NatsCluster(servers, dir);
     cluster.#clusterName = options.clusterName ?? "herald-test";
+    cluster.#configFile = configFile;
     try {
       await cluster.startAll();
     } catch (err) {
@@ -244,6 +252,7 @@ export class NatsCluster {
   }
 
   #clusterName = "herald-test";
+  #configFile: string | undefined;
 
   get size(): number {
     return this.#servers.length;
@@ -283,6 +292,7 @@ export class NatsCluster {
       "--cluster", `nats://127.0.0.1:${s.clusterPort}`,
       "--cluster_name", this.#clusterName,
       "--routes", routes,
+      ...(this.#configFile ? ["-c", this.#configFile] : []),
     ];
     const child = spawn(NATS_SERVER_BIN, args, { stdio: ["ignore", "pipe", "pipe"], cwd: this.#dir });
     trackChild(child);
@@ -376,10 +386,10 @@ export class NatsCluster {
     await Promise.all(this.#servers.map((s) => (signal === "SIGKILL" ? this.kill(s.index) : this.stop(s.index))));
   }
 
-  /** Client connections of server i (monitoring /connz), e.g. to see which Herald node uses which server. */
-  async connections(i: number): Promise<Array<{ cid: number; name?: string; port: number }>> {
+  /** Client connections of server i (monitoring /connz), e.g. to see which Herald node uses which server and as whom. */
+  async connections(i: number): Promise<Array<{ cid: number; name?: string; port: number; authorized_user?: string; account?: string; tls_version?: string }>> {
     const s = this.#server(i);
-    const r = await getJson(s.monitorPort, "/connz?limit=1024");
+    const r = await getJson(s.monitorPort, "/connz?limit=1024&auth=true");
     return r.connections ?? [];
   }
 

@@ -22,7 +22,7 @@ describe("loadConfig", () => {
   test("defaults: development, PGlite in ./data, dev API key, in-process fan-out", () => {
     const c = loadConfig({});
     assert.equal(c.env, "development");
-    assert.deepEqual(c.database, { kind: "pglite", dataDir: "./data" });
+    assert.deepEqual(c.database, { kind: "pglite", dataDir: "./data", maxConcurrentReads: 1 });
     assert.deepEqual(c.apiKeys, [DEV_API_KEY]);
     assert.equal(c.devApiKey, true);
     assert.equal(c.grpcPort, 50051);
@@ -42,7 +42,7 @@ describe("loadConfig", () => {
       HERALD_WS_SINGLE_CONNECTION: "yes",
       HERALD_DATA_DIR: "/ignored/with/database/url",
     });
-    assert.deepEqual(c.database, { kind: "postgres", url: "postgres://u@db:5432/herald", poolMax: 20 });
+    assert.deepEqual(c.database, { kind: "postgres", url: "postgres://u@db:5432/herald", poolMax: 20, maxConcurrentReads: 18 });
     assert.deepEqual(c.apiKeys, ["key-one-0123456789", "key-two-0123456789"]);
     assert.equal(c.devApiKey, false);
     assert.equal(c.grpcPort, 0);
@@ -92,5 +92,13 @@ describe("loadConfig", () => {
     });
     assert.equal(loadConfig(flagsToEnv({ "grpc-port": "6000" })).grpcPort, 6000);
     fails(flagsToEnv({ "grpc-port": "x" }), "HERALD_GRPC_PORT");
+  });
+  test("/metrics: on the HTTP port in development, on a loopback listener of its own in production", () => {
+    assert.equal(loadConfig({}).metrics, null);
+    assert.deepEqual(loadConfig({ HERALD_METRICS_PORT: "9100" }).metrics, { host: "127.0.0.1", port: 9100 });
+    assert.deepEqual(loadConfig(PROD).metrics, { host: "127.0.0.1", port: 9464 });
+    assert.deepEqual(loadConfig({ ...PROD, HERALD_METRICS_HOST: "0.0.0.0", HERALD_METRICS_PORT: "9000" }).metrics, { host: "0.0.0.0", port: 9000 });
+    fails({ HERALD_METRICS_HOST: "0.0.0.0" }, "HERALD_METRICS_HOST", /HERALD_METRICS_PORT/);
+    fails({ HERALD_METRICS_PORT: "70000" }, "HERALD_METRICS_PORT");
   });
 });

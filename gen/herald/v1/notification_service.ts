@@ -43,8 +43,11 @@ export interface OutgoingNotification {
   /** Store in the inbox (and assign a seq) or only push to open connections. */
   persistent: boolean;
   /**
-   * Optional, at most 256 bytes. Per recipient: a second send with the same key
-   * returns the first notification's id and stores nothing new. Persistent only.
+   * Optional, at most 256 bytes; set it (e.g. a random UUID chosen once per
+   * logical notification, kept across retries) on every persistent send that
+   * may be retried. Per recipient: a second send with the same key returns the
+   * first notification's id and seq with duplicate = true and stores nothing
+   * new. Persistent only (INVALID_ARGUMENT on an ephemeral notification).
    */
   idempotencyKey: string;
   /** Optional: after this instant the notification is not returned and is purged. */
@@ -1888,6 +1891,13 @@ export const NotificationServiceService = {
    * 1,000 notifications, each addressed to one or more users. The call returns
    * once every persistent notification is committed; a notification answered
    * OK is never lost. Codes <= 0 are refused.
+   *
+   * A call that ends DEADLINE_EXCEEDED, UNAVAILABLE or CANCELLED (or whose
+   * connection broke) may still have been stored: the client cannot tell. Retry
+   * such a call only with the same idempotency_key on every notification, as
+   * sent the first time, so that a retry stores nothing twice (its results say
+   * duplicate = true and name the first notifications). Without a key, a retry
+   * can store the notifications twice.
    */
   sendNotifications: {
     path: "/herald.v1.NotificationService/SendNotifications" as const,
@@ -1997,6 +2007,13 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
    * 1,000 notifications, each addressed to one or more users. The call returns
    * once every persistent notification is committed; a notification answered
    * OK is never lost. Codes <= 0 are refused.
+   *
+   * A call that ends DEADLINE_EXCEEDED, UNAVAILABLE or CANCELLED (or whose
+   * connection broke) may still have been stored: the client cannot tell. Retry
+   * such a call only with the same idempotency_key on every notification, as
+   * sent the first time, so that a retry stores nothing twice (its results say
+   * duplicate = true and name the first notifications). Without a key, a retry
+   * can store the notifications twice.
    */
   sendNotifications: handleUnaryCall<SendNotificationsRequest, SendNotificationsResponse>;
   /** ListNotifications returns one page of a user's stored notifications. */
@@ -2030,6 +2047,13 @@ export interface NotificationServiceClient extends Client {
    * 1,000 notifications, each addressed to one or more users. The call returns
    * once every persistent notification is committed; a notification answered
    * OK is never lost. Codes <= 0 are refused.
+   *
+   * A call that ends DEADLINE_EXCEEDED, UNAVAILABLE or CANCELLED (or whose
+   * connection broke) may still have been stored: the client cannot tell. Retry
+   * such a call only with the same idempotency_key on every notification, as
+   * sent the first time, so that a retry stores nothing twice (its results say
+   * duplicate = true and name the first notifications). Without a key, a retry
+   * can store the notifications twice.
    */
   sendNotifications(
     request: SendNotificationsRequest,

@@ -1,5 +1,5 @@
 import { type Metadata, type sendUnaryData, type ServerUnaryCall, status } from "@grpc/grpc-js";
-import { ApiKeyVerifier } from "../../auth/api-keys.js";
+import type { ApiKeyVerifier } from "../../auth/api-keys.js";
 import { type ErrorCode, HeraldError, toHeraldError } from "../../domain/errors.js";
 import type { Metrics } from "../../metrics.js";
 
@@ -45,8 +45,8 @@ export function unary<Req, Res>(ctx: UnaryContext, method: string, handler: (req
       if (err) callback({ code: GRPC_STATUS[err.code], details: err.message, name: err.code, message: err.message });
       else callback(null, res);
     };
-    const auth = call.metadata.get("authorization")[0];
-    if (!ctx.apiKeys.verify(ApiKeyVerifier.fromAuthorization(typeof auth === "string" ? auth : undefined))) {
+    // The server's authInterceptor refused keyless calls already; this keeps the handlers safe on their own.
+    if (!ctx.apiKeys.verifyAuthorization(call.metadata.get("authorization")[0])) {
       finish(new HeraldError("unauthenticated", "missing or invalid API key (authorization: Bearer <key>)"));
       return;
     }

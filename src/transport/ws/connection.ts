@@ -13,6 +13,7 @@ import { handleInboxRequest } from "./inbox-requests.js";
 import { FrameError, parseClientFrame } from "./client-frame.js";
 import { CLOSE_FOR_KIND, CloseCode } from "./close-codes.js";
 import { RateLimiter } from "./rate-limiter.js";
+import type { ReadBudget } from "./read-budget.js";
 import { encodeFrame, errorFrame as encodeError, notificationPush, systemEventPush } from "./server-frames.js";
 
 /** What a connection needs from its node. */
@@ -25,12 +26,22 @@ export interface ConnectionContext {
   rateLimitPerSec: number;
   rateBurst: number;
   metrics?: Metrics;
+  /** The per-user budget of bytes read from the store, shared by `list` and catch-up. */
+  reads: ReadBudget;
+  /** Counts a new session of `userId`; false when the user opens connections faster than allowed. */
+  admitUser(userId: string): boolean;
   /** Registers an authenticated connection; throws `resource_exhausted` over the user's cap. */
   attach(conn: Connection): Promise<void>;
   detach(conn: Connection): void;
 }
 
-const CATCH_UP_PAGE = 500;
+/** Rows per catch-up read: also the most a catch-up can take the read budget into debt. */
+const CATCH_UP_PAGE = 100;
+/**
+ * Largest frame accepted before a token is verified (a token is at most 8,192
+ * characters); a larger one closes with 1009 without being parsed.
+ */
+export const PRE_AUTH_MAX_FRAME_BYTES = 10 * 1024;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Queued {
@@ -62,12 +73,17 @@ export class Connection {
   #authTimer: NodeJS.Timeout | undefined;
   #expiryTimer: NodeJS.Timeout | undefined;
   #attached = false;
+  /** A token has been verified (with the upgrade, or from the authenticate frame). */
+  #verified = false;
+  readonly #onAuthenticated: () => void;
   /** Settles when a running authentication has finished (either way). */
   #authDone: Promise<void> = Promise.resolve();
 
-  constructor(options: { ws: WebSocket; ctx: ConnectionContext }) {
+  /** `onAuthenticated` is called once, when the session opens (the gateway frees an unauthenticated slot). */
+  constructor(options: { ws: WebSocket; ctx: ConnectionContext; onAuthenticated?: () => void }) {
     this.#ws = options.ws;
     this.#ctx = options.ctx;
+    this.#onAuthenticated = options.onAuthenticated ?? (() => {});
     this.#limiter = new RateLimiter({ ratePerSec: options.ctx.rateLimitPerSec, burst: options.ctx.rateBurst });
     this.#ws.on("message", (data, isBinary) => this.#onMessage(data as Buffer, isBinary));
     this.#ws.on("pong", () => (this.alive = true));
@@ -78,6 +94,7 @@ export class Connection {
   /** Starts the session: authenticated already (token with the upgrade) or waiting for an authenticate frame. */
   start(pre: { token: VerifiedToken; resumeFrom: number | null } | null): void {
     if (pre) {
+      this.#verified = true;
       this.#authDone = this.#authenticate(pre.token, pre.resumeFrom, 0);
       return;
     }
@@ -185,8 +202,10 @@ export class Connection {
       for (;;) {
         const fetchGen = this.#gen;
         for (;;) {
-          const rows = await this.#ctx.inbox.store.listAfter(this.userId, this.#lastSeq, CATCH_UP_PAGE);
-          if (this.state === "closed") return;
+          const after = this.#lastSeq;
+          const read = () => this.#ctx.inbox.store.listAfter(this.userId, after, CATCH_UP_PAGE);
+          const rows = await this.#ctx.reads.paced(this.userId, read, encodedBytes, () => this.isClosed());
+          if (rows === undefined || this.state === "closed") return;
           for (const r of rows) {
             if (this.#ws.bufferedAmount > this.#ctx.maxBufferedBytes / 2) await this.#drained();
             if (this.isClosed()) return;
@@ -217,8 +236,9 @@ export class Connection {
 
   /**
    * Backpressure for catch-up: a large backlog is read page by page, each page
-   * once the client has taken most of the previous one, so a resume never
-   * trips the slow-consumer bound that protects live delivery.
+   * once the client has taken most of the previous one (and the user's read
+   * budget allows it), so a resume never trips the slow-consumer bound that
+   * protects live delivery.
    */
   async #drained(): Promise<void> {
     const low = this.#ctx.maxBufferedBytes / 4;
@@ -227,17 +247,24 @@ export class Connection {
 
   #onMessage(data: Buffer, isBinary: boolean): void {
     if (this.state === "closed") return;
+    // Before a token is verified a frame may cost no more than a small parse:
+    // its size is capped, and the rate limit is taken before parsing.
+    const early = !this.#verified;
+    if (early) {
+      if (data.length > PRE_AUTH_MAX_FRAME_BYTES) return this.close(CloseCode.messageTooBig, "frame too large before authentication");
+      if (!this.#allow(0)) return;
+    }
     let parsed: ReturnType<typeof parseClientFrame>;
     try {
       if (isBinary) throw new FrameError(0, HeraldError.invalid("frame", "binary frames are not supported; send JSON text"));
       parsed = parseClientFrame(data.toString("utf8"));
     } catch (err) {
-      if (!this.#allow(0)) return;
+      if (!early && !this.#allow(0)) return;
       const fe = err instanceof FrameError ? err : new FrameError(0, toHeraldError(err));
       this.#error(fe.requestId, fe);
       return;
     }
-    if (!this.#allow(parsed.id)) return;
+    if (!early && !this.#allow(parsed.id)) return;
     this.#dispatch(parsed.id, parsed.frame).then(
       (reply) => reply !== null && this.send(reply),
       (err: unknown) => {
@@ -251,7 +278,7 @@ export class Connection {
   /** Rate limit: refused requests get `resource_exhausted`; a sustained flood closes the connection. */
   #allow(id: number): boolean {
     if (this.#limiter.take()) return true;
-    if (this.#limiter.floodStrikes > this.#ctx.rateBurst) {
+    if (this.#limiter.flooding) {
       this.close(CloseCode.flood, "rate limit exceeded persistently");
       return false;
     }
@@ -272,6 +299,7 @@ export class Connection {
         let resumeFrom: number | null;
         try {
           token = await this.#ctx.verifier.verify(raw);
+          this.#verified = true;
           resumeFrom = resume || lastSeq !== "0" ? seqFromProto("authenticate.last_seq", lastSeq) : null;
         } catch (err) {
           this.#error(id, toHeraldError(err));
@@ -286,13 +314,18 @@ export class Connection {
     // Requests sent right after the upgrade (or the authenticate frame) wait for the session to be set up.
     if (this.state === "authenticating") await this.#authDone;
     if (this.state !== "open") throw new HeraldError("unauthenticated", "authenticate first");
-    return handleInboxRequest(this.#ctx.inbox, { userId: this.userId, sessionId: this.sessionId }, id, op);
+    return handleInboxRequest(this.#ctx, { userId: this.userId, sessionId: this.sessionId }, id, op);
   }
 
   async #authenticate(token: VerifiedToken, resumeFrom: number | null, replyId: number): Promise<void> {
     this.state = "authenticating";
     this.userId = token.userId;
     const inbox = this.#ctx.inbox;
+    if (!this.#ctx.admitUser(token.userId)) {
+      this.#error(replyId, new HeraldError("resource_exhausted", "too many new connections for this user; reconnect later, with backoff"));
+      this.close(CloseCode.connectRate, "connection rate exceeded; reconnect with backoff");
+      return;
+    }
     try {
       if (await inbox.isBanned(token.userId)) {
         this.#error(replyId, new HeraldError("permission_denied", "this user is banned"));
@@ -311,6 +344,7 @@ export class Connection {
       // `last_seq` in the reply below its own and can reset.
       this.#lastSeq = resumeFrom === null ? lastSeq : Math.min(resumeFrom, lastSeq);
       this.state = "open";
+      this.#onAuthenticated();
       this.#armExpiry(token.expiresAt);
       this.send(
         encodeFrame(replyId, {
@@ -321,6 +355,7 @@ export class Connection {
       void this.#catchUp();
     } catch (err) {
       const e = toHeraldError(err);
+      if (e.code === "internal") this.#ctx.log.error({ err, session: this.sessionId }, "session setup failed");
       this.#error(replyId, e);
       if (e.code === "resource_exhausted") this.close(CloseCode.connectionLimit, "too many connections for this user");
       else this.close(CloseCode.resyncFailed, "could not start the session; reconnect");
@@ -346,4 +381,11 @@ export class Connection {
     this.#queue = [];
     if (this.#attached) this.#ctx.detach(this);
   }
+}
+
+/** What a catch-up read costs: the bytes of its rows as pushed (the encodings are cached for the pushes). */
+function encodedBytes(rows: Notification[]): number {
+  let n = 0;
+  for (const r of rows) n += notificationPush(r).length;
+  return n;
 }

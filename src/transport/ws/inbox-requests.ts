@@ -2,6 +2,7 @@ import type { InboxService } from "../../domain/inbox-service.js";
 import { checkMarkReadTarget } from "../../domain/validate.js";
 import type { ClientFrame } from "../../../gen/herald/gateway/v1/envelope.js";
 import { pageToProto, queryFromProto, seqFromProto } from "../../codec/proto-convert.js";
+import type { ReadBudget } from "./read-budget.js";
 import { encodeFrame } from "./server-frames.js";
 
 type InboxOp = Extract<NonNullable<ClientFrame["op"]>, { $case: "list" | "markRead" | "delete" | "ack" | "unreadCount" }>;
@@ -10,19 +11,23 @@ type InboxOp = Extract<NonNullable<ClientFrame["op"]>, { $case: "list" | "markRe
  * The inbox operations of an authenticated connection: the same use cases as
  * gRPC, for the token's user only. Fields in errors are named by their frame
  * path (`list.limit`, `mark_read.ids`). Returns the reply frame's text.
+ * A `list` is charged to the user's read budget (the reply's size) and
+ * refused with `resource_exhausted` while that budget is spent.
  */
 export async function handleInboxRequest(
-  inbox: InboxService,
+  ctx: { inbox: InboxService; reads: ReadBudget },
   session: { userId: string; sessionId: string },
   id: number,
   op: InboxOp,
 ): Promise<string> {
   const { userId } = session;
+  const { inbox } = ctx;
   const origin = { sessionId: session.sessionId };
   switch (op.$case) {
     case "list": {
-      const page = await inbox.list(userId, queryFromProto(op.value, "list"), "list");
-      return encodeFrame(id, { $case: "list", value: pageToProto(page) });
+      const query = queryFromProto(op.value, "list");
+      const read = async () => encodeFrame(id, { $case: "list", value: pageToProto(await inbox.list(userId, query, "list")) });
+      return ctx.reads.request(userId, read, (reply) => reply.length);
     }
     case "markRead": {
       const target = checkMarkReadTarget("mark_read.ids", op.value.ids, seqFromProto("mark_read.up_to_seq", op.value.upToSeq));

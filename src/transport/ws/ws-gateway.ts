@@ -12,9 +12,12 @@ import type { Metrics } from "../../metrics.js";
 import { CloseCode } from "./close-codes.js";
 import { Connection, type ConnectionContext } from "./connection.js";
 import { ConnectionHub } from "./connection-hub.js";
+import { ConnectionLimiter } from "./connection-limiter.js";
+import { ReadBudget } from "./read-budget.js";
 import { errorFrame } from "./server-frames.js";
 
 const HEARTBEAT_SLICE = 200;
+const READY_CACHE_MS = 1000;
 
 /**
  * The node's one HTTP server: the WebSocket endpoint (config `path`), `/healthz`
@@ -31,12 +34,16 @@ export class WsGateway {
   readonly #log: Logger;
   readonly #checkReady: () => Promise<boolean>;
   readonly #metrics: Metrics | undefined;
+  readonly #serveMetrics: boolean;
   readonly #http: Server;
   readonly #wss: WebSocketServer;
   readonly hub: ConnectionHub;
   readonly #ctx: ConnectionContext;
+  readonly #admission: ConnectionLimiter;
   #heartbeat: NodeJS.Timeout | undefined;
   #draining = false;
+  /** The last readiness check, reused for a second: /readyz must not cost a query per request. */
+  #ready: { at: number; ok: Promise<boolean> } | undefined;
 
   constructor(options: {
     config: WsConfig;
@@ -49,6 +56,8 @@ export class WsGateway {
     log: Logger;
     checkReady: () => Promise<boolean>;
     metrics?: Metrics;
+    /** Serve GET /metrics on this server (false when it has a listener of its own). */
+    serveMetrics?: boolean;
   }) {
     this.#config = options.config;
     this.#host = options.host;
@@ -58,6 +67,7 @@ export class WsGateway {
     this.#log = options.log;
     this.#checkReady = options.checkReady;
     this.#metrics = options.metrics;
+    this.#serveMetrics = options.serveMetrics ?? true;
     this.hub = new ConnectionHub({
       bus: options.bus,
       log: options.log,
@@ -65,7 +75,14 @@ export class WsGateway {
       maxConnectionsPerUser: options.config.maxConnectionsPerUser,
       singleConnection: options.config.singleConnection,
     });
+    this.#admission = new ConnectionLimiter({
+      perIp: { ratePerSec: options.config.connectRatePerIp, burst: options.config.connectBurstPerIp },
+      perUser: { ratePerSec: options.config.connectRatePerUser, burst: options.config.connectBurstPerUser },
+      maxUnauthenticated: options.config.maxUnauthenticated,
+    });
     this.#ctx = {
+      reads: new ReadBudget({ bytesPerSec: options.config.readBytesPerSec, burstBytes: options.config.readBurstBytes }),
+      admitUser: (userId) => this.#admission.admitUser(userId),
       inbox: options.inbox,
       verifier: options.verifier,
       log: options.log,
@@ -84,8 +101,20 @@ export class WsGateway {
       },
     };
     this.#wss = new WebSocketServer({ noServer: true, maxPayload: options.config.maxFrameBytes, perMessageDeflate: false, clientTracking: false });
-    this.#http = createServer((req, res) => void this.#onHttp(req, res));
-    this.#http.on("upgrade", (req, socket, head) => void this.#onUpgrade(req, socket, head));
+    // Neither handler may reject: a client's request must never become an unhandled rejection.
+    this.#http = createServer((req, res) =>
+      this.#onHttp(req, res).catch((err: unknown) => {
+        this.#log.error({ err }, "HTTP request failed");
+        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: "internal" }));
+      }),
+    );
+    this.#http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#onUpgrade(req, socket, head).catch((err: unknown) => {
+        this.#log.error({ err }, "WebSocket upgrade failed");
+        socket.destroy();
+      }),
+    );
   }
 
   async start(): Promise<number> {
@@ -137,6 +166,15 @@ export class WsGateway {
     slice();
   }
 
+  /** The database answered within the last second (one check in flight at a time, shared by all callers). */
+  #readiness(): Promise<boolean> {
+    const now = performance.now();
+    if (this.#ready === undefined || now - this.#ready.at > READY_CACHE_MS) {
+      this.#ready = { at: now, ok: this.#checkReady().catch(() => false) };
+    }
+    return this.#ready.ok;
+  }
+
   async #onHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
     const reply = (status: number, body: object) => {
@@ -144,14 +182,14 @@ export class WsGateway {
       res.end(JSON.stringify(body));
     };
     if (path === "/healthz") return reply(200, { status: "ok" });
-    if (path === "/metrics" && this.#metrics) {
+    if (path === "/metrics" && this.#metrics && this.#serveMetrics) {
       const text = await this.#metrics.registry.metrics();
       res.writeHead(200, { "content-type": this.#metrics.registry.contentType });
       res.end(text);
       return;
     }
     if (path === "/readyz") {
-      const ok = !this.#draining && (await this.#checkReady().catch(() => false));
+      const ok = !this.#draining && (await this.#readiness());
       return reply(ok ? 200 : 503, { status: ok ? "ready" : "not ready" });
     }
     reply(404, { error: "not_found" });
@@ -165,13 +203,22 @@ export class WsGateway {
 
   async #onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const reject = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      const retry = status === 429 || status === 503 ? "Retry-After: 1\r\n" : "";
+      socket.end(`HTTP/1.1 ${status} ${text}\r\n${retry}Connection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     socket.on("error", () => {});
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = parseRequestTarget(req.url);
+    if (url === null) return reject(400, "Bad Request");
     if (url.pathname !== this.#config.path) return reject(404, "Not Found");
     if (this.#draining) return reject(503, "Service Unavailable");
     if (!this.#originAllowed(req.headers.origin)) return reject(403, "Forbidden");
+    // Admission, before any token is verified: a rate of upgrades per client
+    // address, and a node-wide cap on connections not authenticated yet (the
+    // slot is given back when the session opens or the socket closes).
+    if (!this.#admission.admitIp(req.socket.remoteAddress ?? "")) return reject(429, "Too Many Requests");
+    const releaseSlot = this.#admission.takeUnauthenticated();
+    if (releaseSlot === null) return reject(503, "Service Unavailable");
+    socket.once("close", releaseSlot);
 
     const header = req.headers.authorization;
     const token = header ? (/^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? "") : (url.searchParams.get("token") ?? "");
@@ -195,7 +242,27 @@ export class WsGateway {
         setTimeout(() => ws.terminate(), 5000).unref();
         return;
       }
-      new Connection({ ws, ctx: this.#ctx }).start(pre);
+      new Connection({ ws, ctx: this.#ctx, onAuthenticated: releaseSlot }).start(pre);
     });
+  }
+}
+
+/**
+ * The path and query of a request target (origin-form `/ws?token=...`, or
+ * absolute-form `http://host/ws`), or null when it is not a valid one
+ * (`//x:99999`, `//a:b`, `http://[::1`). Only the path and query count, read
+ * against a fixed base: a host named by the client is never used.
+ */
+export function parseRequestTarget(target: string | undefined): URL | null {
+  const t = target ?? "/";
+  try {
+    if (/^https?:\/\//i.test(t)) {
+      const abs = new URL(t);
+      return new URL(`${abs.pathname}${abs.search}`, "http://localhost");
+    }
+    if (!t.startsWith("/") || t.startsWith("//")) return null;
+    return new URL(t, "http://localhost");
+  } catch {
+    return null;
   }
 }

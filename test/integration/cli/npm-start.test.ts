@@ -1,23 +1,52 @@
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { DEV_API_KEY } from "../../../src/config.js";
+import { ensureBuilt, productionInstall } from "../../support/build.js";
 import { connectClient, listAll, outgoing } from "../../support/grpc.js";
 import { cleanEnv, freePort, isListening, run, spawnLogged, type Spawned } from "../../support/processes.js";
 import { waitFor } from "../../support/wait.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
+/** The installed bin (`herald`), which runs the compiled dist/. */
+const HERALD = path.join(ROOT, "bin/herald.mjs");
+
+/** A process's command line, from /proc. */
+function cmdline(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a !== "");
+}
+
+/** A process's direct children, from /proc (every thread's list). */
+function childrenOf(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+    readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter((s) => s.trim() !== "").map(Number),
+  );
+}
+
+/** Asserts `pid` is the node serving Herald itself: compiled code, no tsx, no wrapper process in between. */
+function assertCompiledNode(pid: number): void {
+  const argv = cmdline(pid);
+  assert.equal(path.basename(argv[0]!), path.basename(process.execPath), `not a node process: ${argv.join(" ")}`);
+  assert.ok(!argv.some((a) => /tsx/.test(a)), `runs through tsx: ${argv.join(" ")}`);
+  assert.ok(argv.some((a) => /(dist\/src\/cli\.js|bin\/herald\.mjs)$/.test(a)), `not the compiled CLI: ${argv.join(" ")}`);
+  const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+  assert.ok(!environ.some((e) => e.startsWith("NODE_OPTIONS=") && /tsx/.test(e)), "tsx loaded through NODE_OPTIONS");
+  assert.deepEqual(childrenOf(pid), [], `the node has child processes (a wrapper?): ${argv.join(" ")}`);
+}
 
 describe("the embedded default: serving with no database configured", () => {
   let dataDir: string;
+  let installDir: string;
   const spawned: Spawned[] = [];
 
   before(async () => {
+    ensureBuilt();
     dataDir = await mkdtemp(path.join(os.tmpdir(), "herald-start-"));
+    installDir = await mkdtemp(path.join(os.tmpdir(), "herald-install-"));
   });
 
   after(async () => {
@@ -26,13 +55,14 @@ describe("the embedded default: serving with no database configured", () => {
       await s.exited;
     }
     await rm(dataDir, { recursive: true, force: true });
+    await rm(installDir, { recursive: true, force: true });
   });
 
   /**
    * Starts a node on fresh free ports. A port picked free can be taken before the node binds it
    * on a busy box (EADDRINUSE): that start is retried on other ports, nothing else is.
    */
-  async function serve(command: string, args: string[]) {
+  async function serve(command: string, args: string[], cwd = ROOT) {
     for (let attempt = 1; ; attempt++) {
       const grpcPort = await freePort();
       const httpPort = await freePort();
@@ -42,7 +72,7 @@ describe("the embedded default: serving with no database configured", () => {
         HERALD_HTTP_PORT: String(httpPort),
         HERALD_SHUTDOWN_GRACE_MS: "2000",
       });
-      const proc = spawnLogged(command, args, { env, cwd: ROOT });
+      const proc = spawnLogged(command, args, { env, cwd });
       spawned.push(proc);
       try {
         const started = await proc.waitForLog("herald started", 120_000);
@@ -57,6 +87,11 @@ describe("the embedded default: serving with no database configured", () => {
     const { proc, grpcPort, env, started } = await serve("npm", ["start"]);
     assert.equal(started.database, "pglite");
     assert.equal(started.grpcPort, grpcPort);
+    // npm's shell execs node: npm's only child is the compiled node itself.
+    const npmChildren = childrenOf(proc.child.pid!);
+    assert.equal(npmChildren.length, 1, `npm's children: ${npmChildren.map((p) => cmdline(p).join(" ")).join(" | ")}`);
+    assert.deepEqual(cmdline(npmChildren[0]!).slice(1), ["dist/src/cli.js", "serve"]);
+    assertCompiledNode(npmChildren[0]!);
     assert.ok(
       proc.logs.some((l) => String(l.msg).includes(DEV_API_KEY)),
       "development mode prints the dev API key at start",
@@ -74,14 +109,14 @@ describe("the embedded default: serving with no database configured", () => {
 
     // The README's first-minute example: the CLI talks to the node through the generated client.
     const addr = `127.0.0.1:${grpcPort}`;
-    const send = await run(TSX, ["src/cli.ts", "send", "--user", "smoke", "--code", "7", "--subject", "from the cli", "--content", '{"x":2}', "--addr", addr], { env, cwd: ROOT });
+    const send = await run(HERALD, ["send", "--user", "smoke", "--code", "7", "--subject", "from the cli", "--content", '{"x":2}', "--addr", addr], { env, cwd: ROOT });
     assert.equal(send.code, 0, send.stderr);
     assert.match(send.stdout, /"seq": "2"/);
-    const list = await run(TSX, ["src/cli.ts", "list", "--user", "smoke", "--addr", addr], { env, cwd: ROOT });
+    const list = await run(HERALD, ["list", "--user", "smoke", "--addr", addr], { env, cwd: ROOT });
     assert.equal(list.code, 0, list.stderr);
     const page = JSON.parse(list.stdout) as { notifications: Array<{ subject: string; code: number }> };
     assert.deepEqual(page.notifications.map((n) => [n.subject, n.code]), [["hello", 1], ["from the cli", 7]]);
-    const refused = await run(TSX, ["src/cli.ts", "list", "--user", "smoke", "--addr", addr, "--api-key", "wrong-key-0123456789"], { env, cwd: ROOT });
+    const refused = await run(HERALD, ["list", "--user", "smoke", "--addr", addr, "--api-key", "wrong-key-0123456789"], { env, cwd: ROOT });
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /API key/);
 
@@ -95,8 +130,12 @@ describe("the embedded default: serving with no database configured", () => {
     assert.ok(proc.logs.some((l) => l.msg === "herald stopped"), "the node shut down gracefully");
   });
 
-  test("SIGTERM to `herald serve` stops it gracefully with exit code 0; the data survives a restart", async () => {
-    const first = await serve(TSX, ["src/cli.ts", "serve"]);
+  test("SIGTERM to `herald serve` (compiled, from a production install without tsx) stops it gracefully with exit code 0; the data survives a restart", async () => {
+    // The bin of a production install: compiled code and production dependencies only (no tsx).
+    const bin = path.join(productionInstall(installDir), "bin/herald.mjs");
+    const first = await serve(bin, ["serve"], installDir);
+    // The signal goes to the node that serves, not to a tsx wrapper that might die before passing it on.
+    assertCompiledNode(first.proc.child.pid!);
     const { client, rpc } = connectClient(first.grpcPort);
     let before: string[];
     try {
@@ -112,7 +151,7 @@ describe("the embedded default: serving with no database configured", () => {
     assert.ok(first.proc.logs.some((l) => l.msg === "herald stopped"));
     assert.equal(await isListening(first.grpcPort), false);
 
-    const second = await serve(TSX, ["src/cli.ts", "serve"]);
+    const second = await serve(bin, ["serve"], installDir);
     assert.equal(second.proc.logs.some((l) => l.msg === "migrations applied"), false, "migrations were already applied");
     const again = connectClient(second.grpcPort);
     try {

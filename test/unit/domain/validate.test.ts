@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { HeraldError } from "../../../src/domain/errors.js";
 import { Limits } from "../../../src/domain/limits.js";
 import type { OutgoingNotification } from "../../../src/domain/notification.js";
-import { checkNotificationIds, checkOutgoing, checkReason, checkSend, checkSeq, checkUserId } from "../../../src/domain/validate.js";
+import { checkContent, checkNotificationIds, checkOutgoing, checkReason, checkSend, checkSeq, checkText, checkUserId } from "../../../src/domain/validate.js";
 
 const NOW = new Date("2030-01-01T00:00:00Z");
 
@@ -36,6 +36,53 @@ describe("checkUserId", () => {
     invalid(() => checkUserId("user_id", "a\nb"), "user_id");
     invalid(() => checkUserId("user_id", "a\u0000"), "user_id");
     invalid(() => checkUserId("user_id", "a\u007f"), "user_id");
+  });
+});
+
+describe("what Postgres refuses: NUL and ill-formed UTF-16", () => {
+  test("user ids refuse lone surrogates, high or low, anywhere; surrogate pairs are fine", () => {
+    for (const bad of ["bob\ud800", "\udc00bob", "b\ud800o", "\udbff", "a\udc00\ud800b"]) invalid(() => checkUserId("user_id", bad), "user_id");
+    assert.equal(checkUserId("user_id", "bob\ud83d\ude00"), "bob😀");
+    assert.equal(checkUserId("user_id", "bob\ufffd"), "bob\ufffd", "U+FFFD itself is a character like any other");
+  });
+  test("texts refuse NUL and lone surrogates; other control characters pass", () => {
+    for (const bad of ["a\u0000b", "\u0000", "x\ud800", "\udfff"]) invalid(() => checkText("f", bad), "f");
+    assert.equal(checkText("f", "tab\tnewline\n😀"), "tab\tnewline\n😀");
+    invalid(() => checkReason("reason", "why\u0000"), "reason");
+    invalid(() => checkReason("reason", "why\ud800"), "reason");
+  });
+  test("content: NUL or a lone surrogate in any key or string value, at any depth, names the field and the path", () => {
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [{ "k\u0000": 1 }, /key at the top level contains U\+0000/],
+      [{ a: "x\u0000" }, /string at \.a contains U\+0000/],
+      [{ a: { b: [1, "ok", { c: "\ud800" }] } }, /string at \.a\.b\[2\]\.c is not well-formed/],
+      [{ a: [{ "\udc00": true }] }, /key at \.a\[0\] is not well-formed/],
+      [{ a: ["\u0000"] }, /string at \.a\[0\]/],
+    ];
+    for (const [content, message] of bad) {
+      invalid(() => checkOutgoing("notifications[2]", n({ content }), NOW), "notifications[2].content");
+      assert.throws(() => checkContent("c", content), message);
+    }
+    checkContent("c", { a: { b: ["😀", null, 1, true, { "é\n": "\t" }] } });
+  });
+  test("content nested deeper than the limit is refused before it is serialised", () => {
+    const nest = (levels: number) => {
+      const top: Record<string, unknown> = {};
+      let at = top;
+      for (let i = 1; i < levels; i++) at = (at.a = {}) as Record<string, unknown>;
+      return top;
+    };
+    checkContent("c", nest(Limits.maxContentDepth));
+    invalid(() => checkContent("c", nest(Limits.maxContentDepth + 1)), "c");
+    invalid(() => checkOutgoing("notifications[0]", n({ content: nest(100_000) }), NOW), "notifications[0].content");
+  });
+  test("subject, sender, idempotency key and recipients refuse NUL and lone surrogates", () => {
+    for (const v of ["s\u0000", "s\ud800"]) {
+      invalid(() => checkOutgoing("notifications[0]", n({ subject: v }), NOW), "notifications[0].subject");
+      invalid(() => checkOutgoing("notifications[0]", n({ senderId: v }), NOW), "notifications[0].sender_id");
+      invalid(() => checkOutgoing("notifications[0]", n({ idempotencyKey: v }), NOW), "notifications[0].idempotency_key");
+      invalid(() => checkOutgoing("notifications[0]", n({ userIds: ["ok", v] }), NOW), "notifications[0].user_ids[1]");
+    }
   });
 });
 

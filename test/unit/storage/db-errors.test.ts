@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { HeraldError } from "../../../src/domain/errors.js";
-import { mapDbError, withDb } from "../../../src/storage/db-errors.js";
+import { DatabaseFailure, mapDbError, stripSql, withDb } from "../../../src/storage/db-errors.js";
 
 function err(props: Record<string, unknown>): Error {
   return Object.assign(new Error(String(props.message ?? "boom")), props);
@@ -25,7 +25,8 @@ describe("mapDbError", () => {
     ]) {
       const m = mapDbError(e);
       assert.equal(m.code, "unavailable", `${(e as { code?: string }).code ?? e.message}`);
-      assert.equal(m.cause, e, "keeps the cause");
+      assert.ok(m.cause instanceof DatabaseFailure, "keeps the cause, as a DatabaseFailure");
+      assert.equal((m.cause as DatabaseFailure).code, (e as { code?: string }).code);
     }
   });
 
@@ -34,6 +35,20 @@ describe("mapDbError", () => {
     const m = mapDbError(err({ code: "23505", message: "duplicate key value violates unique constraint \"secret_index\"" }));
     assert.equal(m.code, "internal");
     assert.doesNotMatch(m.message, /secret_index/);
+  });
+
+  test("the cause keeps the SQLSTATE and the driver's message, never the statement knex prefixed it with", () => {
+    const sql = "insert into notifications (id) select id from json_to_recordset($1::json) - x";
+    const m = mapDbError(err({ code: "22P05", message: `${sql} - unsupported Unicode escape sequence`, detail: "secret row data", where: "JSON data, line 1: {\"k\":..." }));
+    assert.equal(m.code, "internal");
+    assert.equal(m.message, "database error");
+    const cause = m.cause as DatabaseFailure;
+    assert.equal(cause.code, "22P05");
+    assert.equal(cause.message, "unsupported Unicode escape sequence (SQLSTATE 22P05)");
+    const logged = JSON.stringify({ ...cause, message: cause.message, stack: cause.stack });
+    assert.doesNotMatch(logged, /insert|json_to_recordset|secret row data|JSON data/);
+    assert.equal(stripSql(`select 1 - boom`, "select 1"), "boom", "exact cut with the statement");
+    assert.equal(stripSql("relation does not exist"), "relation does not exist", "a plain driver message is kept");
   });
 
   test("HeraldErrors pass through; withDb maps what it catches", async () => {

@@ -1,0 +1,97 @@
+import {
+  type Metadata,
+  type ServerInterceptingCallInterface,
+  type ServerInterceptor,
+  type ServerMethodDefinition,
+  ServerInterceptingCall,
+  status,
+} from "@grpc/grpc-js";
+import type { ApiKeyVerifier } from "../../auth/api-keys.js";
+
+/**
+ * Checks every call before any of its request is read.
+ *
+ * grpc-js reads a request only once the handler asks for it, which it does after
+ * `onReceiveMetadata` has passed the headers on. This interceptor stops there:
+ * - a method outside `openServices` needs `authorization: Bearer <API key>`; without it
+ *   the call ends UNAUTHENTICATED at its headers, so not one byte of its message is
+ *   buffered (the stream's further data is discarded);
+ * - a method of `openServices` (health) needs no key, so its request is read; at most
+ *   `maxUnauthenticatedCalls` such calls may be receiving at once node-wide
+ *   (RESOURCE_EXHAUSTED beyond), and each must have sent its whole request (half-closed)
+ *   within `receiveTimeoutMs` (DEADLINE_EXCEEDED otherwise). Unauthenticated callers can
+ *   therefore make the node hold at most maxUnauthenticatedCalls x max message bytes.
+ */
+export function authInterceptor(options: {
+  apiKeys: ApiKeyVerifier;
+  /** Fully-qualified service names callable without an API key. */
+  openServices: readonly string[];
+  maxUnauthenticatedCalls: number;
+  receiveTimeoutMs: number;
+  /** Called for every call refused here, with its method path and gRPC status. */
+  onRefused?: (path: string, code: status) => void;
+}): ServerInterceptor {
+  const open = new Set(options.openServices);
+  let receiving = 0;
+
+  const refuse = (call: ServerInterceptingCall, path: string, code: status, details: string) => {
+    options.onRefused?.(path, code);
+    call.sendStatus({ code, details });
+  };
+
+  const authenticated = (method: ServerMethodDefinition<unknown, unknown>, next: ServerInterceptingCallInterface) => {
+    const call: ServerInterceptingCall = new ServerInterceptingCall(next, {
+      start: (startNext) =>
+        startNext({
+          onReceiveMetadata: (metadata: Metadata, mdNext: (m: Metadata) => void) => {
+            if (options.apiKeys.verifyAuthorization(metadata.get("authorization")[0])) mdNext(metadata);
+            else refuse(call, method.path, status.UNAUTHENTICATED, "missing or invalid API key (authorization: Bearer <key>)");
+          },
+        }),
+    });
+    return call;
+  };
+
+  const unauthenticated = (method: ServerMethodDefinition<unknown, unknown>, next: ServerInterceptingCallInterface) => {
+    let holding = false;
+    let timer: NodeJS.Timeout | undefined;
+    const release = () => {
+      clearTimeout(timer);
+      if (holding) receiving--;
+      holding = false;
+    };
+    const call: ServerInterceptingCall = new ServerInterceptingCall(next, {
+      start: (startNext) =>
+        startNext({
+          onReceiveMetadata: (metadata: Metadata, mdNext: (m: Metadata) => void) => {
+            if (receiving >= options.maxUnauthenticatedCalls) {
+              refuse(call, method.path, status.RESOURCE_EXHAUSTED, "too many unauthenticated calls in progress; retry later");
+              return;
+            }
+            receiving++;
+            holding = true;
+            timer = setTimeout(() => {
+              release();
+              refuse(call, method.path, status.DEADLINE_EXCEEDED, `request not received within ${options.receiveTimeoutMs} ms`);
+            }, options.receiveTimeoutMs);
+            mdNext(metadata);
+          },
+          onReceiveHalfClose: (halfCloseNext: () => void) => {
+            release();
+            halfCloseNext();
+          },
+          onCancel: release,
+        }),
+      sendStatus: (s, statusNext) => {
+        release();
+        statusNext(s);
+      },
+    });
+    return call;
+  };
+
+  return (method, next) => {
+    const service = method.path.split("/")[1] ?? "";
+    return open.has(service) ? unauthenticated(method, next) : authenticated(method, next);
+  };
+}
