@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { DatabaseOptions } from "./storage/database.js";
-import { parseNatsUrl, sameCredentials, type UrlCredentials } from "./fanout/nats-url.js";
+import { natsConfig } from "./config-nats.js";
+import { bool, ConfigError, type Env, int, list, str } from "./config-values.js";
 
-/** The only reader of process.env. Parses once into a typed object and fails fast. */
-export class ConfigError extends Error {
-  constructor(variable: string, problem: string) {
-    super(`${variable}: ${problem}`);
-    this.name = "ConfigError";
-  }
-}
+/**
+ * The node's configuration: the only reader of process.env. Parses once into
+ * a typed object and fails fast (value readers: config-values.ts; NATS: config-nats.ts).
+ */
+export { ConfigError };
 
 export interface JwtConfig {
   /** Pinned algorithms; tokens signed with any other are refused. */
@@ -109,37 +108,6 @@ const DEV_CURSOR_SECRET = "herald-dev-cursor-secret-not-for-production";
 const JWT_ALGS = new Set(["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]);
 const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 
-type Env = Record<string, string | undefined>;
-
-function str(env: Env, name: string, def: string): string {
-  const v = env[name];
-  return v === undefined || v === "" ? def : v;
-}
-
-function int(env: Env, name: string, def: number, min: number, max: number): number {
-  const v = env[name];
-  if (v === undefined || v === "") return def;
-  if (!/^-?\d+$/.test(v.trim())) throw new ConfigError(name, `expected an integer, got ${JSON.stringify(v)}`);
-  const n = Number(v);
-  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-function bool(env: Env, name: string, def: boolean): boolean {
-  const v = env[name];
-  if (v === undefined || v === "") return def;
-  if (/^(1|true|yes|on)$/i.test(v)) return true;
-  if (/^(0|false|no|off)$/i.test(v)) return false;
-  throw new ConfigError(name, `expected true or false, got ${JSON.stringify(v)}`);
-}
-
-function list(env: Env, name: string): string[] {
-  return str(env, name, "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-}
-
 /**
  * /metrics is not for the public: production serves it on a loopback listener
  * of its own (port 9464) unless told otherwise; development keeps it on the
@@ -154,62 +122,6 @@ function metricsListener(env: Env, prod: boolean): { host: string; port: number 
   return { host: str(env, "HERALD_METRICS_HOST", "127.0.0.1"), port: int(env, "HERALD_METRICS_PORT", 9464, 0, 65535) };
 }
 
-const NATS_AUTH_VARS = ["HERALD_NATS_USER", "HERALD_NATS_TOKEN", "HERALD_NATS_NKEY_SEED_FILE", "HERALD_NATS_CREDS_FILE"];
-
-/**
- * NATS servers (credentials taken out of the URLs) and how to authenticate:
- * one method, from NATS_URL or from the variables, never both. Anyone who can
- * publish on Herald's subjects can forge notifications, so production refuses
- * a NATS without credentials unless HERALD_NATS_INSECURE=true.
- */
-function natsConfig(env: Env, prod: boolean): { servers: string[]; auth: NatsAuthConfig } {
-  const servers: string[] = [];
-  let fromUrl: UrlCredentials | null = null;
-  for (const raw of list(env, "NATS_URL")) {
-    let parsed: ReturnType<typeof parseNatsUrl>;
-    try {
-      parsed = parseNatsUrl(raw);
-    } catch (err) {
-      throw new ConfigError("NATS_URL", (err as Error).message);
-    }
-    if (!/^(nats|tls|wss?):\/\/[^\s]+$|^[\w.-]+:\d+$/.test(parsed.server)) throw new ConfigError("NATS_URL", `not a NATS server address: ${parsed.server}`);
-    if (fromUrl && parsed.credentials && !sameCredentials(fromUrl, parsed.credentials)) throw new ConfigError("NATS_URL", "every server URL with credentials must carry the same ones");
-    fromUrl ??= parsed.credentials;
-    servers.push(parsed.server);
-  }
-  const methods = NATS_AUTH_VARS.filter((v) => str(env, v, "") !== "");
-  const password = str(env, "HERALD_NATS_PASSWORD", "");
-  if ((password !== "") !== methods.includes("HERALD_NATS_USER"))
-    throw new ConfigError(password === "" ? "HERALD_NATS_PASSWORD" : "HERALD_NATS_USER", "HERALD_NATS_USER and HERALD_NATS_PASSWORD go together");
-  if (methods.length > 1) throw new ConfigError(methods[1]!, `one NATS authentication method at a time (${methods.join(" and ")} are set)`);
-  if (fromUrl && methods.length > 0) throw new ConfigError(methods[0]!, "NATS_URL carries credentials already: give them in one place");
-  const [caFile, certFile, keyFile] = ["CA", "CERT", "KEY"].map((f) => str(env, `HERALD_NATS_TLS_${f}_FILE`, "")) as [string, string, string];
-  if ((certFile === "") !== (keyFile === ""))
-    throw new ConfigError(certFile === "" ? "HERALD_NATS_TLS_CERT_FILE" : "HERALD_NATS_TLS_KEY_FILE", "the client certificate and its key go together");
-  const insecure = bool(env, "HERALD_NATS_INSECURE", false);
-  if (servers.length === 0) {
-    const stray = [...methods, ...["CA", "CERT"].map((f) => `HERALD_NATS_TLS_${f}_FILE`).filter((v) => str(env, v, "") !== "")];
-    if (stray.length > 0) throw new ConfigError(stray[0]!, "set, but NATS_URL is not");
-  } else if (prod && !insecure && fromUrl === null && methods.length === 0 && certFile === "")
-    throw new ConfigError(
-      "NATS_URL",
-      "production needs NATS credentials (in NATS_URL, HERALD_NATS_USER/PASSWORD, HERALD_NATS_TOKEN, HERALD_NATS_NKEY_SEED_FILE, HERALD_NATS_CREDS_FILE or a TLS client certificate); " +
-        "whoever can publish on Herald's subjects can forge notifications. HERALD_NATS_INSECURE=true accepts an unauthenticated NATS",
-    );
-  const tls = caFile !== "" || certFile !== "" || servers.some((s) => s.startsWith("tls://")) ? { caFile, certFile, keyFile } : null;
-  return {
-    servers,
-    auth: {
-      user: fromUrl?.kind === "user" ? fromUrl.user : str(env, "HERALD_NATS_USER", ""),
-      password: fromUrl?.kind === "user" ? fromUrl.password : password,
-      token: fromUrl?.kind === "token" ? fromUrl.token : str(env, "HERALD_NATS_TOKEN", ""),
-      nkeySeedFile: str(env, "HERALD_NATS_NKEY_SEED_FILE", ""),
-      credsFile: str(env, "HERALD_NATS_CREDS_FILE", ""),
-      tls,
-    },
-  };
-}
-
 /** Turns `--grpc-port 1` style flags into their variables: HERALD_GRPC_PORT (DATABASE_URL, NATS_URL as is). */
 export function flagsToEnv(flags: Record<string, string>): Env {
   const out: Env = {};
@@ -220,22 +132,19 @@ export function flagsToEnv(flags: Record<string, string>): Env {
   return out;
 }
 
-export function loadConfig(env: Env = process.env): Config {
-  const mode = str(env, "HERALD_ENV", "development");
-  if (mode !== "development" && mode !== "production") throw new ConfigError("HERALD_ENV", "must be development or production");
-  const prod = mode === "production";
-
+/** Postgres at DATABASE_URL, else PGlite on HERALD_DATA_DIR. */
+function databaseConfig(env: Env): DatabaseOptions {
   const dbUrl = str(env, "DATABASE_URL", "");
   if (dbUrl !== "" && !/^postgres(ql)?:\/\//.test(dbUrl)) throw new ConfigError("DATABASE_URL", "must be a postgres:// URL");
   // Reads (list, resume, counts) may hold all but two of the pool's connections, so that writes never wait behind them.
   const poolMax = int(env, "HERALD_DB_POOL_MAX", 10, 1, 200);
-  const database: DatabaseOptions =
-    dbUrl !== ""
-      ? { kind: "postgres", url: dbUrl, poolMax, maxConcurrentReads: int(env, "HERALD_DB_MAX_CONCURRENT_READS", Math.max(1, poolMax - 2), 1, Math.max(1, poolMax - 1)) }
-      : { kind: "pglite", dataDir: str(env, "HERALD_DATA_DIR", "./data"), maxConcurrentReads: int(env, "HERALD_DB_MAX_CONCURRENT_READS", 1, 1, 100) };
+  return dbUrl !== ""
+    ? { kind: "postgres", url: dbUrl, poolMax, maxConcurrentReads: int(env, "HERALD_DB_MAX_CONCURRENT_READS", Math.max(1, poolMax - 2), 1, Math.max(1, poolMax - 1)) }
+    : { kind: "pglite", dataDir: str(env, "HERALD_DATA_DIR", "./data"), maxConcurrentReads: int(env, "HERALD_DB_MAX_CONCURRENT_READS", 1, 1, 100) };
+}
 
-  const { servers: natsServers, auth: nats } = natsConfig(env, prod);
-
+/** The backends' API keys; the development key when none is set (refused in production). */
+function apiKeyConfig(env: Env, prod: boolean): { apiKeys: string[]; devApiKey: boolean } {
   let apiKeys = list(env, "HERALD_API_KEYS");
   const devApiKey = apiKeys.length === 0;
   if (devApiKey) {
@@ -243,10 +152,15 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys = [DEV_API_KEY];
   }
   for (const k of apiKeys) if (k.length < 16) throw new ConfigError("HERALD_API_KEYS", "each key must be at least 16 characters");
+  return { apiKeys, devApiKey };
+}
 
-  const cursorSecret = str(env, "HERALD_CURSOR_SECRET", prod ? "" : DEV_CURSOR_SECRET);
-  if (cursorSecret.length < 32) throw new ConfigError("HERALD_CURSOR_SECRET", "required in production, at least 32 characters");
-
+/**
+ * How tokens are verified: an HMAC secret, a public key or a JWKS file (one of
+ * them) and pinned algorithms that fit it. Development without any uses the
+ * development secret; production refuses to start without one.
+ */
+function jwtConfig(env: Env, prod: boolean): { jwt: Omit<JwtConfig, "issuer" | "audience" | "clockToleranceSec">; devJwtSecret: boolean } {
   const jwtSecret = str(env, "HERALD_JWT_SECRET", "");
   const publicKeyFile = str(env, "HERALD_JWT_PUBLIC_KEY_FILE", "");
   const jwksFile = str(env, "HERALD_JWT_JWKS_FILE", "");
@@ -266,7 +180,63 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("HERALD_JWT_ALGORITHMS", "public-key algorithms need HERALD_JWT_PUBLIC_KEY_FILE or HERALD_JWT_JWKS_FILE");
   if (hasHmac && (publicKeyFile !== "" || jwksFile !== ""))
     throw new ConfigError("HERALD_JWT_ALGORITHMS", "HMAC algorithms need HERALD_JWT_SECRET, not a public key");
+  return { jwt: { algorithms, secret: devJwtSecret ? DEV_JWT_SECRET : jwtSecret, publicKeyFile, jwksFile }, devJwtSecret };
+}
 
+/** The WebSocket endpoint and its limits. */
+function wsConfig(env: Env, prod: boolean, origins: string[]): WsConfig {
+  return {
+    path: str(env, "HERALD_WS_PATH", "/ws"),
+    maxFrameBytes: int(env, "HERALD_WS_MAX_FRAME_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
+    authTimeoutMs: int(env, "HERALD_WS_AUTH_TIMEOUT_MS", 10_000, 100, 600_000),
+    heartbeatMs: int(env, "HERALD_WS_HEARTBEAT_MS", 25_000, 100, 600_000),
+    maxConnectionsPerUser: int(env, "HERALD_WS_MAX_CONNECTIONS_PER_USER", 10, 1, 10_000),
+    singleConnection: bool(env, "HERALD_WS_SINGLE_CONNECTION", false),
+    allowedOrigins: origins.length > 0 ? origins : prod ? [] : ["*"],
+    rateLimitPerSec: int(env, "HERALD_WS_RATE_LIMIT_PER_SEC", 50, 1, 1_000_000),
+    rateBurst: int(env, "HERALD_WS_RATE_BURST", 100, 1, 1_000_000),
+    maxBufferedBytes: int(env, "HERALD_WS_MAX_BUFFERED_BYTES", 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+    readBytesPerSec: int(env, "HERALD_WS_READ_BYTES_PER_SEC", 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    readBurstBytes: int(env, "HERALD_WS_READ_BURST_BYTES", 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
+    connectRatePerIp: int(env, "HERALD_WS_CONNECT_RATE_PER_IP", 100, 0, 1_000_000),
+    connectBurstPerIp: int(env, "HERALD_WS_CONNECT_BURST_PER_IP", 1000, 1, 1_000_000),
+    connectRatePerUser: int(env, "HERALD_WS_CONNECT_RATE_PER_USER", 2, 0, 1_000_000),
+    connectBurstPerUser: int(env, "HERALD_WS_CONNECT_BURST_PER_USER", 20, 1, 1_000_000),
+    maxUnauthenticated: int(env, "HERALD_WS_MAX_UNAUTHENTICATED", 1000, 1, 1_000_000),
+  };
+}
+
+/** The gRPC listener's connection and stream limits. */
+function grpcConfig(env: Env): GrpcConfig {
+  return {
+    maxConnections: int(env, "HERALD_GRPC_MAX_CONNECTIONS", 1000, 1, 1_000_000),
+    maxConcurrentStreams: int(env, "HERALD_GRPC_MAX_CONCURRENT_STREAMS", 100, 1, 10_000),
+    handshakeTimeoutMs: int(env, "HERALD_GRPC_HANDSHAKE_TIMEOUT_MS", 10_000, 100, 600_000),
+    maxUnauthenticatedCalls: int(env, "HERALD_GRPC_MAX_UNAUTHENTICATED_CALLS", 16, 1, 10_000),
+    keepaliveTimeMs: int(env, "HERALD_GRPC_KEEPALIVE_TIME_MS", 120_000, 1000, 86_400_000),
+    keepaliveTimeoutMs: int(env, "HERALD_GRPC_KEEPALIVE_TIMEOUT_MS", 20_000, 1000, 600_000),
+    maxConnectionIdleMs: int(env, "HERALD_GRPC_MAX_CONNECTION_IDLE_MS", 300_000, 1000, 86_400_000),
+    maxConnectionAgeMs: int(env, "HERALD_GRPC_MAX_CONNECTION_AGE_MS", 3_600_000, 0, 86_400_000),
+    maxConnectionAgeGraceMs: int(env, "HERALD_GRPC_MAX_CONNECTION_AGE_GRACE_MS", 30_000, 0, 3_600_000),
+  };
+}
+
+/**
+ * Reads the whole configuration from `env` (process.env by default): every
+ * variable checked, the first problem thrown as a ConfigError naming it.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const mode = str(env, "HERALD_ENV", "development");
+  if (mode !== "development" && mode !== "production") throw new ConfigError("HERALD_ENV", "must be development or production");
+  const prod = mode === "production";
+  const database = databaseConfig(env);
+  const { servers: natsServers, auth: nats } = natsConfig(env, prod);
+  const { apiKeys, devApiKey } = apiKeyConfig(env, prod);
+
+  const cursorSecret = str(env, "HERALD_CURSOR_SECRET", prod ? "" : DEV_CURSOR_SECRET);
+  if (cursorSecret.length < 32) throw new ConfigError("HERALD_CURSOR_SECRET", "required in production, at least 32 characters");
+
+  const { jwt, devJwtSecret } = jwtConfig(env, prod);
   const logLevel = str(env, "HERALD_LOG_LEVEL", "info");
   if (!LOG_LEVELS.has(logLevel)) throw new ConfigError("HERALD_LOG_LEVEL", `one of ${[...LOG_LEVELS].join(", ")}`);
 
@@ -284,47 +254,16 @@ export function loadConfig(env: Env = process.env): Config {
     devApiKey,
     cursorSecret,
     jwt: {
-      algorithms,
-      secret: devJwtSecret ? DEV_JWT_SECRET : jwtSecret,
-      publicKeyFile,
-      jwksFile,
+      ...jwt,
       issuer: str(env, "HERALD_JWT_ISSUER", ""),
       audience: str(env, "HERALD_JWT_AUDIENCE", ""),
       clockToleranceSec: int(env, "HERALD_JWT_CLOCK_TOLERANCE_SEC", 5, 0, 300),
     },
     devJwtSecret,
-    ws: {
-      path: str(env, "HERALD_WS_PATH", "/ws"),
-      maxFrameBytes: int(env, "HERALD_WS_MAX_FRAME_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
-      authTimeoutMs: int(env, "HERALD_WS_AUTH_TIMEOUT_MS", 10_000, 100, 600_000),
-      heartbeatMs: int(env, "HERALD_WS_HEARTBEAT_MS", 25_000, 100, 600_000),
-      maxConnectionsPerUser: int(env, "HERALD_WS_MAX_CONNECTIONS_PER_USER", 10, 1, 10_000),
-      singleConnection: bool(env, "HERALD_WS_SINGLE_CONNECTION", false),
-      allowedOrigins: origins.length > 0 ? origins : prod ? [] : ["*"],
-      rateLimitPerSec: int(env, "HERALD_WS_RATE_LIMIT_PER_SEC", 50, 1, 1_000_000),
-      rateBurst: int(env, "HERALD_WS_RATE_BURST", 100, 1, 1_000_000),
-      maxBufferedBytes: int(env, "HERALD_WS_MAX_BUFFERED_BYTES", 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
-      readBytesPerSec: int(env, "HERALD_WS_READ_BYTES_PER_SEC", 1024 * 1024, 1024, 1024 * 1024 * 1024),
-      readBurstBytes: int(env, "HERALD_WS_READ_BURST_BYTES", 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
-      connectRatePerIp: int(env, "HERALD_WS_CONNECT_RATE_PER_IP", 100, 0, 1_000_000),
-      connectBurstPerIp: int(env, "HERALD_WS_CONNECT_BURST_PER_IP", 1000, 1, 1_000_000),
-      connectRatePerUser: int(env, "HERALD_WS_CONNECT_RATE_PER_USER", 2, 0, 1_000_000),
-      connectBurstPerUser: int(env, "HERALD_WS_CONNECT_BURST_PER_USER", 20, 1, 1_000_000),
-      maxUnauthenticated: int(env, "HERALD_WS_MAX_UNAUTHENTICATED", 1000, 1, 1_000_000),
-    },
+    ws: wsConfig(env, prod, origins),
     metrics: metricsListener(env, prod),
     grpcMaxMessageBytes: int(env, "HERALD_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
-    grpc: {
-      maxConnections: int(env, "HERALD_GRPC_MAX_CONNECTIONS", 1000, 1, 1_000_000),
-      maxConcurrentStreams: int(env, "HERALD_GRPC_MAX_CONCURRENT_STREAMS", 100, 1, 10_000),
-      handshakeTimeoutMs: int(env, "HERALD_GRPC_HANDSHAKE_TIMEOUT_MS", 10_000, 100, 600_000),
-      maxUnauthenticatedCalls: int(env, "HERALD_GRPC_MAX_UNAUTHENTICATED_CALLS", 16, 1, 10_000),
-      keepaliveTimeMs: int(env, "HERALD_GRPC_KEEPALIVE_TIME_MS", 120_000, 1000, 86_400_000),
-      keepaliveTimeoutMs: int(env, "HERALD_GRPC_KEEPALIVE_TIMEOUT_MS", 20_000, 1000, 600_000),
-      maxConnectionIdleMs: int(env, "HERALD_GRPC_MAX_CONNECTION_IDLE_MS", 300_000, 1000, 86_400_000),
-      maxConnectionAgeMs: int(env, "HERALD_GRPC_MAX_CONNECTION_AGE_MS", 3_600_000, 0, 86_400_000),
-      maxConnectionAgeGraceMs: int(env, "HERALD_GRPC_MAX_CONNECTION_AGE_GRACE_MS", 30_000, 0, 3_600_000),
-    },
+    grpc: grpcConfig(env),
     purgeIntervalMs: int(env, "HERALD_PURGE_INTERVAL_MS", 60_000, 1000, 86_400_000),
     shutdownGraceMs: int(env, "HERALD_SHUTDOWN_GRACE_MS", 10_000, 0, 600_000),
     logLevel,

@@ -2,10 +2,15 @@ import type { Knex } from "knex";
 import { ApiKeyVerifier } from "./auth/api-keys.js";
 import type { Config } from "./config.js";
 import { CursorCodec } from "./domain/cursor.js";
+import { Housekeeping } from "./domain/housekeeping.js";
 import { InboxService } from "./domain/inbox-service.js";
-import type { FanoutBus } from "./domain/ports.js";
-import { InProcessBus } from "./fanout/in-process-bus.js";
-import { NatsBus } from "./fanout/nats-bus.js";
+import { ModerationService } from "./domain/moderation-service.js";
+import type { Broker, PresenceDirectory } from "./domain/ports.js";
+import { InProcessBroker } from "./broker/in-process-broker.js";
+import { LocalPresence } from "./broker/local-presence.js";
+import { NatsBroker } from "./broker/nats-broker.js";
+import { NatsLink } from "./broker/nats-link.js";
+import { NatsPresence } from "./broker/nats-presence.js";
 import { Metrics } from "./metrics.js";
 import type { Logger } from "./logger.js";
 import { BanRepository } from "./storage/ban-repository.js";
@@ -15,8 +20,10 @@ import { status as grpcStatus } from "@grpc/grpc-js";
 import { GrpcServer } from "./transport/grpc/grpc-server.js";
 import { notificationServiceHandlers } from "./transport/grpc/notification-service.js";
 import { JwtVerifier } from "./auth/jwt-verifier.js";
-import { WsGateway } from "./transport/ws/ws-gateway.js";
-import { MetricsServer } from "./transport/http/metrics-server.js";
+import { healthRoutes } from "./transport/http/health-routes.js";
+import { HttpServer } from "./transport/http/http-server.js";
+import { metricsRoute } from "./transport/http/metrics-route.js";
+import { WsEndpoint } from "./transport/ws/ws-endpoint.js";
 
 export interface RunningHerald {
   grpcPort: number;
@@ -24,25 +31,27 @@ export interface RunningHerald {
   /** The port of the /metrics listener, or null when /metrics is on the HTTP port. */
   metricsPort: number | null;
   inbox: InboxService;
+  moderation: ModerationService;
   db: Knex;
   /** Graceful stop: stop accepting, finish in-flight calls, close connections and the database. */
   stop(): Promise<void>;
 }
 
-/** Wires every part of a Herald node from its config. The only place that does. */
-export async function startHerald(config: Config, log: Logger): Promise<RunningHerald> {
-  const metrics = new Metrics({ nodeId: config.nodeId });
-  const db = openDatabase(config.database, log);
-  const applied = await migrateLatest(db);
-  if (applied.length > 0) log.info({ applied }, "migrations applied");
+/** The broker and presence directory: over NATS when NATS_URL is set, else in this process. */
+async function openBroker(config: Config, log: Logger): Promise<{ nats: NatsLink | null; bus: Broker; presence: PresenceDirectory }> {
+  const nats = config.natsServers.length > 0 ? await NatsLink.connect({ servers: config.natsServers, auth: config.nats, nodeId: config.nodeId, log }) : null;
+  const bus: Broker = nats
+    ? new NatsBroker({ link: nats, nodeId: config.nodeId, log })
+    : new InProcessBroker({ onListenerError: (err) => log.error({ err }, "listener failed") });
+  const presence: PresenceDirectory = nats ? new NatsPresence({ link: nats, log }) : new LocalPresence();
+  return { nats, bus, presence };
+}
 
-  const bus: FanoutBus =
-    config.natsServers.length > 0
-      ? await NatsBus.connect({ servers: config.natsServers, auth: config.nats, nodeId: config.nodeId, log })
-      : new InProcessBus({ onListenerError: (err) => log.error({ err }, "listener failed") });
+/** The domain's services over the database's stores and the broker. */
+function domainServices(config: Config, log: Logger, db: Knex, bus: Broker) {
+  const store = new NotificationRepository({ db, maxConcurrentReads: config.database.maxConcurrentReads });
   const inbox = new InboxService({
-    store: new NotificationRepository({ db, maxConcurrentReads: config.database.maxConcurrentReads }),
-    bans: new BanRepository({ db }),
+    store,
     bus,
     cursors: new CursorCodec({ secret: config.cursorSecret }),
     logger: log,
@@ -50,17 +59,22 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
     // PGlite runs on this thread: a batch blocks the event loop (~10-15 ms per 250 rows).
     maxBatchRows: config.database.kind === "pglite" ? 250 : 1000,
   });
-  inbox.startPurge(config.purgeIntervalMs);
+  const moderation = new ModerationService({ inbox, bans: new BanRepository({ db }), broker: bus });
+  const housekeeping = new Housekeeping({ store, log, purgeIntervalMs: config.purgeIntervalMs });
+  return { inbox, moderation, housekeeping };
+}
 
+/** The gRPC server for backends: herald.v1.NotificationService over the domain services. */
+function grpcServer(config: Config, log: Logger, metrics: Metrics, services: { inbox: InboxService; moderation: ModerationService }): GrpcServer {
   const apiKeys = new ApiKeyVerifier({ keys: config.apiKeys });
-  const grpc = new GrpcServer({
+  return new GrpcServer({
     host: config.host,
     port: config.grpcPort,
     maxMessageBytes: config.grpcMaxMessageBytes,
     limits: config.grpc,
     apiKeys,
     handlers: notificationServiceHandlers({
-      inbox,
+      ...services,
       apiKeys,
       logError: (err, method) => log.error({ err, method }, "gRPC handler failed"),
       metrics,
@@ -71,33 +85,61 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
     },
     onError: (err) => log.error({ err }, "gRPC listener error"),
   });
-  const gateway = new WsGateway({
-    config: config.ws,
+}
+
+/**
+ * The public HTTP server (health, the WebSocket endpoint, and /metrics in
+ * development) and, when configured, the /metrics listener of its own.
+ */
+function httpServers(config: Config, log: Logger, metrics: Metrics, db: Knex, ws: WsEndpoint): { http: HttpServer; metricsServer: HttpServer | null } {
+  const http = new HttpServer({
     host: config.host,
     port: config.httpPort,
+    log,
+    routes: {
+      ...healthRoutes({
+        accepting: () => ws.accepting,
+        checkReady: async () => {
+          await db.raw("select 1");
+          return true;
+        },
+      }),
+      // /metrics is on the public port only when it has no listener of its own.
+      ...(config.metrics === null ? metricsRoute(metrics) : {}),
+    },
+    upgrades: { [config.ws.path]: ws.upgrade },
+  });
+  const metricsServer = config.metrics && new HttpServer({ ...config.metrics, log, routes: metricsRoute(metrics) });
+  return { http, metricsServer };
+}
+
+/** Wires every part of a Herald node from its config. The only place that does. */
+export async function startHerald(config: Config, log: Logger): Promise<RunningHerald> {
+  const metrics = new Metrics({ nodeId: config.nodeId });
+  const db = openDatabase(config.database, log);
+  const applied = await migrateLatest(db);
+  if (applied.length > 0) log.info({ applied }, "migrations applied");
+
+  const { nats, bus, presence } = await openBroker(config, log);
+  const { inbox, moderation, housekeeping } = domainServices(config, log, db, bus);
+  housekeeping.start();
+
+  const grpc = grpcServer(config, log, metrics, { inbox, moderation });
+  const ws = new WsEndpoint({
+    config: config.ws,
     nodeId: config.nodeId,
     inbox,
+    moderation,
     bus,
-    verifier: new JwtVerifier({
-      algorithms: config.jwt.algorithms,
-      secret: config.jwt.secret,
-      publicKeyFile: config.jwt.publicKeyFile,
-      jwksFile: config.jwt.jwksFile,
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-      clockToleranceSec: config.jwt.clockToleranceSec,
-    }),
+    presence,
+    verifier: new JwtVerifier(config.jwt),
     log,
     metrics,
-    serveMetrics: config.metrics === null,
-    checkReady: async () => {
-      await db.raw("select 1");
-      return true;
-    },
   });
-  const metricsServer = config.metrics && new MetricsServer({ ...config.metrics, metrics, onError: (err) => log.error({ err }, "metrics failed") });
+  const { http, metricsServer } = httpServers(config, log, metrics, db, ws);
   const metricsPort = metricsServer ? await metricsServer.start() : null;
-  const httpPort = await gateway.start();
+  const httpPort = await http.start();
+  ws.start();
   const grpcPort = await grpc.start();
   log.info({ grpcPort, httpPort, metricsPort, wsPath: config.ws.path, database: config.database.kind, fanout: config.natsServers.length > 0 ? "nats" : "in-process" }, "herald started");
 
@@ -107,15 +149,17 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
     httpPort,
     metricsPort,
     inbox,
+    moderation,
     db,
     stop() {
       stopping ??= (async () => {
-        gateway.drain();
+        ws.drain();
         await grpc.stop(config.shutdownGraceMs);
-        await gateway.stop();
+        ws.stop();
+        await http.stop();
         await metricsServer?.stop();
-        inbox.stopPurge();
-        await bus.close();
+        housekeeping.stop();
+        await nats?.close();
         await db.destroy();
         log.info("herald stopped");
       })();

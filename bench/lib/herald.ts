@@ -20,7 +20,7 @@ import {
   type OutgoingNotification,
   type SendNotificationsResponse,
 } from "../../gen/herald/v1/notification_service.js";
-import { canConnect, freePort } from "./net.js";
+import { canConnect, freePort } from "../../test/support/net.js";
 import { ensureBuilt } from "../../test/support/build.js";
 import { spawnJs, type Child } from "./proc.js";
 import { createScratchDb, type ScratchDb } from "./pg.js";

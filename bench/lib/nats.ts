@@ -4,7 +4,7 @@
  * The binary is BENCH_NATS_SERVER, else /usr/sbin/nats-server, else `nats-server` on PATH.
  */
 import { existsSync } from "node:fs";
-import { canConnect, freePort } from "./net.js";
+import { canConnect, freePort } from "../../test/support/net.js";
 import { spawnExe, type Child } from "./proc.js";
 
 export interface NatsServer {

@@ -1,32 +1,6 @@
-import net from "node:net";
 import http from "node:http";
 
-function tryBind(port: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once("error", () => resolve(undefined));
-    s.listen(port, "127.0.0.1", () => {
-      const bound = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(bound));
-    });
-  });
-}
-
-/**
- * A free TCP port on 127.0.0.1 for a server to listen on (bound then released).
- * Picked below Linux's default ephemeral range (32768+), where the load
- * generators' thousands of client sockets (and other work on the box) would
- * otherwise grab it between the check and the server's own bind.
- */
-export async function freePort(): Promise<number> {
-  for (let k = 0; k < 50; k++) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if ((await tryBind(port)) !== undefined) return port;
-  }
-  const any = await tryBind(0);
-  if (any === undefined) throw new Error("no free port on 127.0.0.1");
-  return any;
-}
+/** The benchmarks' own network helpers; the free-port and TCP-probe helpers they share with the tests are in test/support/net.ts. */
 
 /**
  * `count` loopback source addresses 127.0.0.1, 127.0.0.2, ... Spreading client
@@ -65,19 +39,5 @@ export function httpJson<T = unknown>(method: "GET" | "POST", url: string, body?
     req.on("timeout", () => req.destroy(new Error(`${method} ${url}: timed out after ${timeoutMs} ms`)));
     req.on("error", reject);
     req.end(payload);
-  });
-}
-
-/** True if something accepts TCP connections at host:port within timeoutMs. */
-export function canConnect(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once("connect", () => done(true));
-    s.once("error", () => done(false));
   });
 }

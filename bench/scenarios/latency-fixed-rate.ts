@@ -336,7 +336,7 @@ export async function runHeraldFixed(p: LatencyParams, mode: Mode, nodeCount: nu
         senderMaxLateMs: maxLateMs,
         peakCallsInFlight: peakInFlight,
         rpcLatency: rpc.summary(),
-        eldPerNode: Object.fromEntries(nodes.map((n, k) => [String.fromCharCode(97 + k), eldSummaries[k]])),
+        eldPerNode: Object.fromEntries(nodes.map((_n, k) => [String.fromCharCode(97 + k), eldSummaries[k]])),
         serverCpuMsPerNode: cpuPerNode,
         serverPreemptionsPerNode: nodes.map((n, k) => preemptions(n.pid) - pre0[k]!),
         clientCpuMs: s.clientCpuMs,

@@ -131,10 +131,3 @@ export function outgoingFromProto(o: OutgoingNotification, index: number): Domai
     expireAt,
   };
 }
-
-/** A seq given as an int64 string; absent or "0" is 0. */
-export function seqFromProto(field: string, s: string): number {
-  if (!/^\d{1,16}$/.test(s) || !Number.isSafeInteger(Number(s))) throw HeraldError.invalid(field, "must be a non-negative integer");
-  return Number(s);
-}
-

@@ -20,25 +20,6 @@ export type ErrorCode =
   | "data_loss"
   | "unauthenticated";
 
-export const ERROR_CODES: readonly ErrorCode[] = [
-  "cancelled",
-  "unknown",
-  "invalid_argument",
-  "deadline_exceeded",
-  "not_found",
-  "already_exists",
-  "permission_denied",
-  "resource_exhausted",
-  "failed_precondition",
-  "aborted",
-  "out_of_range",
-  "unimplemented",
-  "internal",
-  "unavailable",
-  "data_loss",
-  "unauthenticated",
-];
-
 export class HeraldError extends Error {
   readonly code: ErrorCode;
   /** The offending input field (dotted path), when there is one. */

@@ -3,6 +3,7 @@ import { uuidv7 } from "./uuid7.js";
 import type { CursorCodec } from "./cursor.js";
 import { HeraldError } from "./errors.js";
 import { Limits } from "./limits.js";
+import type { Logger } from "./logger.js";
 import type {
   InboxPage,
   ListDirection,
@@ -14,9 +15,10 @@ import type {
   SystemFilter,
 } from "./notification.js";
 import { SystemCode as Codes } from "./notification.js";
-import type { BanStore, FanoutBus, NewNotification, NotificationStore } from "./ports.js";
+import type { Broker, NewNotification, NotificationStore } from "./ports.js";
+import { userTopic } from "./topic.js";
 import { SendCoalescer } from "./send-coalescer.js";
-import { checkNotificationIds, checkReason, checkSend, checkUserId } from "./validate.js";
+import { checkNotificationIds, checkSend, checkUserId } from "./validate.js";
 
 /** Recipients above which a send yields to the event loop between its stages. */
 const LARGE_SEND = 1000;
@@ -30,11 +32,6 @@ export interface ListRequest {
   systemFilter: SystemFilter;
 }
 
-export interface Logger {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 /** Who asked for a change, so that the state-sync event skips the asking connection. */
 export interface Origin {
   sessionId?: string;
@@ -42,30 +39,28 @@ export interface Origin {
 
 /**
  * The inbox use cases, shared by gRPC and WebSocket: send, list, mark read,
- * delete, acknowledge, count, and the operator actions (disconnect, ban).
+ * delete, acknowledge, count, the reads a session's stream needs, and the
+ * system notifications other services leave in an inbox (`emitSystem`).
+ * Operator actions are ModerationService's; the purge timer is Housekeeping's.
  * Persistent sends are committed before they are published; a publish failure
  * never loses a stored notification (connections catch up from the store).
  */
 export class InboxService {
   readonly #store: NotificationStore;
-  readonly #bans: BanStore;
-  readonly #bus: FanoutBus;
+  readonly #bus: Broker;
   readonly #cursors: CursorCodec;
   readonly #coalescer: SendCoalescer;
   readonly #log: Logger;
-  #purgeTimer: NodeJS.Timeout | undefined;
 
   constructor(options: {
     store: NotificationStore;
-    bans: BanStore;
-    bus: FanoutBus;
+    bus: Broker;
     cursors: CursorCodec;
     logger: Logger;
     maxBatchRows?: number;
     maxBatchesInFlight?: number;
   }) {
     this.#store = options.store;
-    this.#bans = options.bans;
     this.#bus = options.bus;
     this.#cursors = options.cursors;
     this.#log = options.logger;
@@ -74,10 +69,6 @@ export class InboxService {
       maxRows: options.maxBatchRows,
       maxInFlight: options.maxBatchesInFlight,
     });
-  }
-
-  get store(): NotificationStore {
-    return this.#store;
   }
 
   /**
@@ -193,40 +184,19 @@ export class InboxService {
     return this.#store.unreadCount(userId);
   }
 
-  /** Stores a DISCONNECTED notification, then closes the user's connections everywhere. */
-  async disconnect(userId: string, reason: string): Promise<string> {
-    checkUserId("user_id", userId);
-    checkReason("reason", reason);
-    const id = await this.emitSystem(userId, Codes.DISCONNECTED, reason);
-    await this.#bus.publish(userId, {
-      kind: "close",
-      close: { kind: "disconnected", reason: reason || "disconnected by the server", exceptSessionIds: [], sessionIds: [] },
-    });
-    return id;
+  /**
+   * A stream's catch-up read: the user's persistent notifications with a seq
+   * above `afterSeq`, in seq order, at most `limit` (expired and deleted ones
+   * are skipped, leaving gaps). `userId` is a verified session's user.
+   */
+  readAfter(userId: string, afterSeq: number, limit: number): Promise<Notification[]> {
+    return this.#store.listAfter(userId, afterSeq, limit);
   }
 
-  /** Records the ban, stores a BANNED notification, then closes every connection. */
-  async ban(userId: string, reason: string): Promise<string> {
-    checkUserId("user_id", userId);
-    checkReason("reason", reason);
-    await this.#bans.ban(userId, reason);
-    const id = await this.emitSystem(userId, Codes.BANNED, reason);
-    await this.#bus.publish(userId, {
-      kind: "close",
-      close: { kind: "banned", reason: "banned", exceptSessionIds: [], sessionIds: [] },
-    });
-    return id;
-  }
-
-  /** Returns the UNBANNED notification's id, or "" when the user was not banned. */
-  async unban(userId: string): Promise<string> {
-    checkUserId("user_id", userId);
-    if (!(await this.#bans.unban(userId))) return "";
-    return this.emitSystem(userId, Codes.UNBANNED, "");
-  }
-
-  isBanned(userId: string): Promise<boolean> {
-    return this.#bans.isBanned(userId);
+  /** What a new session starts from: the user's newest seq and unread count, read together. */
+  async sessionState(userId: string): Promise<{ lastSeq: number; unreadCount: number }> {
+    const [lastSeq, unreadCount] = await Promise.all([this.#store.lastSeq(userId), this.#store.unreadCount(userId)]);
+    return { lastSeq, unreadCount };
   }
 
   /** Stores and publishes a server-emitted system notification (code <= 0). */
@@ -240,18 +210,6 @@ export class InboxService {
     const n = this.#build(id, userId, { code, subject: "", content, senderId: "", expireAt: null }, now, o!.seq, true);
     await this.#publishAll([n]);
     return id;
-  }
-
-  /** Deletes expired notifications every `intervalMs` (they are already hidden from reads). */
-  startPurge(intervalMs: number): void {
-    this.#purgeTimer = setInterval(() => {
-      this.#store.purgeExpired(new Date()).catch((err) => this.#log.warn({ err }, "purging expired notifications failed"));
-    }, intervalMs);
-    this.#purgeTimer.unref();
-  }
-
-  stopPurge(): void {
-    clearInterval(this.#purgeTimer);
   }
 
   #build(
@@ -301,7 +259,7 @@ export class InboxService {
     origin: Origin,
   ): void {
     this.#bus
-      .publish(userId, {
+      .publish(userTopic(userId), {
         kind: "system_event",
         exceptSessionId: origin.sessionId ?? "",
         event: { code, reason: "", notificationIds: data.notificationIds, upToSeq: data.upToSeq ?? 0, unreadCount: data.unreadCount, time: new Date() },

@@ -64,7 +64,7 @@ export interface SystemEvent {
 export type ListDirection = "forward" | "backward";
 export type SystemFilter = "include" | "exclude" | "only";
 
-/** A validated inbox query. `afterSeq`/`beforeSeq` come from a decoded cursor. */
+/** A validated inbox query. `position` comes from a decoded cursor (0 without one). */
 export interface InboxQuery {
   limit: number;
   direction: ListDirection;

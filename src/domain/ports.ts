@@ -4,6 +4,7 @@ import type {
   Notification,
   SystemEvent,
 } from "./notification.js";
+import type { Topic } from "./topic.js";
 
 /** A notification to store, with its id and time already assigned. */
 export interface NewNotification {
@@ -72,7 +73,10 @@ export interface CloseCommand {
   sessionIds: string[];
 }
 
-/** Events that reach every connection of one user, on whichever node holds it. */
+/**
+ * Events published on a topic. On a user's topic they reach every connection
+ * of the user, on whichever node holds it.
+ */
 export type UserEvent =
   | { kind: "notification"; notification: Notification }
   | { kind: "system_event"; event: SystemEvent; /** Session that caused it; it is not told. */ exceptSessionId: string }
@@ -85,33 +89,39 @@ export interface Subscription {
 }
 
 /**
- * The fan-out bus (Centrifuge's Broker): publishes per-user events to every
- * node holding a connection of that user, this node included.
+ * The broker (Centrifuge's Broker): publishes a topic's events to every node
+ * that holds a subscriber of the topic, this node included. A node listens to
+ * a topic only while it holds a local subscriber of it.
  */
-export interface FanoutBus {
+export interface Broker {
   /**
    * Delivers to local subscribers and publishes to other nodes. Resolves once
    * handed to the transport; rejects (as `unavailable`) when it could not be.
    */
-  publish(userId: string, event: UserEvent): Promise<void>;
+  publish(topic: Topic, event: UserEvent): Promise<void>;
   /**
-   * Publishes many notifications (each to its user) in one call: the hot path
-   * of a send. Resolves with those that could not be handed to the transport.
+   * Publishes many notifications (each on its user's topic) in one call: the
+   * hot path of a send. Resolves with those that could not be handed to the transport.
    */
   publishNotifications(list: Notification[]): Promise<Notification[]>;
   /**
-   * Subscribes to one user's events. `ready` resolves once events published
+   * Subscribes to one topic's events. `ready` resolves once events published
    * anywhere after it are sure to arrive (the subscription reached the broker).
+   * The first local subscriber of a topic starts listening to it on other
+   * nodes' publishes; unsubscribing the last one stops.
    */
-  subscribe(userId: string, listener: (event: UserEvent) => void): Subscription;
+  subscribe(topic: Topic, listener: (event: UserEvent) => void): Subscription;
+  /** Called after a lost link to other nodes is back; events may have been missed. */
+  onReconnect(listener: () => void): () => void;
+}
+
+/** How many connections each user has across the nodes, for the per-user connection cap. */
+export interface PresenceDirectory {
   /**
    * How many connections of the user other nodes hold (0 for a single node).
    * Best effort: nodes that do not answer in time are not counted.
    */
   remoteConnectionCount(userId: string): Promise<number>;
   /** Lets other nodes ask this node how many connections of a user it holds. */
-  providePresence(count: (userId: string) => number): void;
-  /** Called after a lost link to other nodes is back; events may have been missed. */
-  onReconnect(listener: () => void): () => void;
-  close(): Promise<void>;
+  provide(count: (userId: string) => number): void;
 }

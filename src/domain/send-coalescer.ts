@@ -69,11 +69,6 @@ export class SendCoalescer {
     });
   }
 
-  /** Batches currently being written. */
-  get inFlight(): number {
-    return this.#inFlight;
-  }
-
   #pump(): void {
     while (this.#inFlight < this.#maxInFlight && (this.#small.length > 0 || this.#large.length > 0)) {
       const parts = this.#nextBatch();

@@ -84,10 +84,19 @@ export function checkNotificationIds(field: string, value: unknown): string[] {
   return [...new Set((value as string[]).map((id) => id.toLowerCase()))];
 }
 
-/** A seq from the outside: a non-negative safe integer given as number or decimal string. */
-export function checkSeq(field: string, value: unknown): number {
+/**
+ * The one seq parser: a non-negative safe integer given as a number or a
+ * decimal string (an int64 in proto3 JSON and gRPC), or null when `value` is not one.
+ */
+export function parseSeq(value: unknown): number | null {
   const n = typeof value === "string" && /^\d{1,16}$/.test(value) ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw HeraldError.invalid(field, "must be a non-negative integer");
+  return typeof n === "number" && Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+/** A seq from the outside (see parseSeq); `invalid_argument` naming `field` when it is not one. */
+export function checkSeq(field: string, value: unknown): number {
+  const n = parseSeq(value);
+  if (n === null) throw HeraldError.invalid(field, "must be a non-negative integer");
   return n;
 }
 

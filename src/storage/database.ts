@@ -5,17 +5,12 @@ import pg from "pg";
 import * as inbox from "./migrations/20261125120000_inbox.js";
 import * as bans from "./migrations/20261125120100_bans.js";
 import * as contents from "./migrations/20261204120000_notification_contents.js";
+import type { Logger } from "../domain/logger.js";
 import { DataDirLock } from "./data-dir-lock.js";
 import { stripSql } from "./db-errors.js";
 
 // bigint (int8) columns: keep pg's string form; rows.ts converts. Counts come back as strings too.
 void pg;
-
-export interface DatabaseLogger {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
 
 /** `maxConcurrentReads` is for the NotificationRepository (ReadGate); openDatabase ignores it. */
 export type DatabaseOptions =
@@ -28,7 +23,7 @@ export type DatabaseOptions =
  * A PGlite data directory is locked for this process (DataDirLock; throws
  * DataDirLockedError if another process holds it) until `destroy()`.
  */
-export function openDatabase(options: DatabaseOptions, logger?: DatabaseLogger): Knex {
+export function openDatabase(options: DatabaseOptions, logger?: Logger): Knex {
   // The lock comes before PGlite opens (and may recover) the files.
   let lock: DataDirLock | undefined;
   if (options.kind === "pglite" && options.dataDir !== null) {
@@ -65,7 +60,7 @@ export function openDatabase(options: DatabaseOptions, logger?: DatabaseLogger):
   return db;
 }
 
-function openKnex(options: DatabaseOptions, logger?: DatabaseLogger): Knex {
+function openKnex(options: DatabaseOptions, logger?: Logger): Knex {
   // knex prints to the console unless given a logger.
   const log = logger && {
     warn: (m: unknown) => logger.warn({ knex: String(m) }, "database warning"),

@@ -1,5 +1,6 @@
 import { uuidv7 } from "../domain/uuid7.js";
 import type { NewNotification } from "../domain/ports.js";
+import { counterUpsert, USER_COUNTERS } from "./stream-counters.js";
 
 /*
  * The SQL of NotificationRepository.insertBatch and the parameters it takes.
@@ -25,16 +26,15 @@ const ROW_VALUES = `n.id, n.user_id, n.seq, n.code, coalesce(n.subject, ''), coa
     coalesce(n.sender_id, ''), b.content_id, n.created_at, n.expire_at`;
 
 // Takes every user's counter row lock in sorted order (no deadlock between
-// concurrent batches). Creates missing counters. Runs before the insert so that
-// the insert's snapshot sees every committed row of these users.
-export const LOCK_COUNTERS = `
-insert into user_counters (user_id, last_seq)
-select u, 0 from (select distinct value as u from json_array_elements_text(?::json)) s order by u
-on conflict (user_id) do update set last_seq = user_counters.last_seq`;
+// concurrent batches): the counter upsert by 0. Creates missing counters. Runs
+// before the insert so that the insert's snapshot sees every committed row of
+// these users.
+export const LOCK_COUNTERS = counterUpsert(USER_COUNTERS, "select distinct value, 0 from json_array_elements_text(?::json)");
 
 // One statement: skip rows whose idempotency key is already stored (returning
 // the first id), number the rest per user after the locked counter, insert
-// them (and the bodies that fresh rows use) and advance the counters.
+// them (and the bodies that fresh rows use) and advance the counters (the
+// counter upsert again: the rows exist and are locked, so it only adds).
 export const INSERT_BATCH = `
 with ${BODY},
 input as (
@@ -64,10 +64,7 @@ ins as (
   returning 1
 ),
 bump as (
-  update user_counters c set last_seq = c.last_seq + x.n
-  from (select user_id, count(*) as n from fresh group by user_id) x
-  where c.user_id = x.user_id
-  returning 1
+  ${counterUpsert(USER_COUNTERS, "select user_id, count(*) from fresh group by user_id")}
 )
 select ord, id::text as id, seq::text as seq, false as duplicate from numbered
 union all
@@ -75,7 +72,8 @@ select ord, id::text, seq::text, true from existing`;
 
 // Batches without idempotency keys (the common case) take one autocommit
 // statement, one round trip: the counter upsert's row lock, held to commit,
-// orders concurrent writers of a user, as in the two-statement path.
+// orders concurrent writers of a user, as in the two-statement path (see
+// stream-counters.ts).
 export const INSERT_BATCH_NO_KEYS = `
 with ${BODY},
 input as (
@@ -85,14 +83,11 @@ counts as (
   select user_id, count(*) as n from input group by user_id
 ),
 bumped as (
-  insert into user_counters (user_id, last_seq)
-  select user_id, n from counts order by user_id
-  on conflict (user_id) do update set last_seq = user_counters.last_seq + excluded.last_seq
-  returning user_id, last_seq
+  ${counterUpsert(USER_COUNTERS, "select user_id, n from counts")}
 ),
 numbered as (
   select i.*, b.last_seq - c.n + row_number() over (partition by i.user_id order by i.ord) as seq
-  from input i join counts c on c.user_id = i.user_id join bumped b on b.user_id = i.user_id
+  from input i join counts c on c.user_id = i.user_id join bumped b on b.key = i.user_id
 ),
 bodies as (
   insert into notification_contents (id, subject, content, sender_id)

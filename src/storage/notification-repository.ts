@@ -4,6 +4,7 @@ import type { NewNotification, NotificationStore, StoredOutcome } from "../domai
 import { withDb } from "./db-errors.js";
 import { buildInsertPayload, INSERT_BATCH, INSERT_BATCH_NO_KEYS, LOCK_COUNTERS } from "./insert-batch.js";
 import { ReadGate } from "./read-gate.js";
+import { StreamCounters, USER_COUNTERS } from "./stream-counters.js";
 import { NOTIFICATION_SELECT, type NotificationRow, toNotification } from "./rows.js";
 
 const NOT_EXPIRED = "(n.expire_at is null or n.expire_at > now())";
@@ -20,6 +21,7 @@ and not exists (select 1 from notifications n where n.content_id = c.id)`;
 export class NotificationRepository implements NotificationStore {
   readonly #db: Knex;
   readonly #reads: ReadGate | undefined;
+  readonly #counters = new StreamCounters({ table: USER_COUNTERS });
 
   /**
    * `maxConcurrentReads` bounds list, resume and count reads running at once
@@ -138,10 +140,7 @@ export class NotificationRepository implements NotificationStore {
   }
 
   async lastSeq(userId: string): Promise<number> {
-    return this.#read(async () => {
-      const row = await this.#db("user_counters").where("user_id", userId).first("last_seq");
-      return row ? Number(row.last_seq) : 0;
-    });
+    return this.#read(() => this.#counters.last(this.#db, userId));
   }
 
   async purgeExpired(now: Date): Promise<number> {

@@ -21,16 +21,6 @@ export class ReadGate {
     this.#timeoutMs = options.timeoutMs;
   }
 
-  /** Reads running now. */
-  get running(): number {
-    return this.#running;
-  }
-
-  /** Reads waiting for their turn. */
-  get waiting(): number {
-    return this.#waiting.length;
-  }
-
   /** Runs `fn` once fewer than `max` reads are running. */
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#running >= this.#max) await this.#turn();

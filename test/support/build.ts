@@ -5,9 +5,10 @@ import { fileURLToPath } from "node:url";
 
 /**
  * Tests and benchmarks run Herald nodes as production does, from the compiled
- * `dist/` (`node dist/src/cli.js`). `npm test` builds first; a single test file
- * run on its own (`node --import tsx --test file`) would otherwise start
- * yesterday's build, so whoever spawns a node calls `ensureBuilt()` first.
+ * `dist/` (`node dist/src/cli.js`). `npm test` builds first, and vitest's global
+ * setup (test/support/global-setup.ts) calls `ensureBuilt()` before any test
+ * file, so `npx vitest run file` never starts yesterday's build; the benchmarks,
+ * and whoever else spawns a node, call `ensureBuilt()` first too.
  */
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

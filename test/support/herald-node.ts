@@ -5,7 +5,8 @@ import { DEV_API_KEY } from "../../src/config.js";
 import { DIST_CLI, ensureBuilt } from "./build.js";
 import type { Diagnosable } from "./diagnostics.js";
 import { connectClient, type Rpc } from "./grpc.js";
-import { exitOf, freePort, OutputLog, trackChild } from "./nats-cluster.js";
+import { exitOf, OutputLog, trackChild } from "./nats-cluster.js";
+import { freePort } from "./net.js";
 
 /**
  * Herald nodes as real child processes running the compiled code as production
@@ -109,8 +110,7 @@ export class HeraldNode {
       HERALD_SHUTDOWN_GRACE_MS: "5000",
       ...this.#options.env,
     };
-    // The test runner's own flags must not leak into the child.
-    delete env.NODE_TEST_CONTEXT;
+    // The test runner's own loader flags must not leak into the child.
     delete env.NODE_OPTIONS;
     ensureBuilt();
     const child = spawn(process.execPath, [DIST_CLI, "serve"], {

@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { closeAction } from "../../src/transport/ws/close-codes.js";
+import { closeAction } from "../../src/transport/session/close-codes.js";
 import type { DeliveryChecker } from "./delivery-checker.js";
 import { waitFor } from "./wait.js";
 import { devToken } from "./ws-client.js";

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { canConnect, freePorts } from "./net.js";
 import { waitFor } from "./wait.js";
 
 /**
@@ -13,90 +13,6 @@ import { waitFor } from "./wait.js";
  */
 
 export const NATS_SERVER_BIN = process.env.HERALD_TEST_NATS_SERVER || "/usr/sbin/nats-server";
-
-// ---------------------------------------------------------------- free ports
-
-const handedOut = new Set<number>();
-
-/** The kernel's range for automatically bound (ephemeral) local ports. */
-function ephemeralRange(): [number, number] {
-  try {
-    const [lo, hi] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
-    if (lo && hi) return [lo, hi];
-  } catch {
-    // not Linux
-  }
-  return [32768, 60999];
-}
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
-}
-
-/**
- * One free TCP port on 127.0.0.1, never one this process handed out before.
- * Taken below the kernel's ephemeral range when there is room (10000 up to
- * it): a server restarted on its port must not find it taken by some client
- * socket's automatically bound local port meanwhile.
- */
-export async function freePort(): Promise<number> {
-  const [ephemeralLow] = ephemeralRange();
-  const low = 10_000;
-  if (ephemeralLow - low >= 2000) {
-    for (let attempt = 0; attempt < 500; attempt++) {
-      const port = low + Math.floor(Math.random() * (ephemeralLow - low));
-      if (handedOut.has(port)) continue;
-      if (await canBind(port)) {
-        handedOut.add(port);
-        return port;
-      }
-    }
-  }
-  // Fallback: whatever the kernel offers (held open while looking, as it may offer the same port again).
-  const held: net.Server[] = [];
-  try {
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const srv = net.createServer();
-      await new Promise<void>((resolve, reject) => {
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => resolve());
-      });
-      held.push(srv);
-      const port = (srv.address() as net.AddressInfo).port;
-      if (!handedOut.has(port)) {
-        handedOut.add(port);
-        return port;
-      }
-    }
-    throw new Error("no free port found");
-  } finally {
-    await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
-  }
-}
-
-export async function freePorts(n: number): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(await freePort());
-  return out;
-}
-
-/** Resolves true once something accepts TCP connections on 127.0.0.1:port. */
-export function acceptsTcp(port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ port, host: "127.0.0.1" });
-    const done = (ok: boolean) => {
-      s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once("connect", () => done(true));
-    s.once("error", () => done(false));
-  });
-}
 
 // ------------------------------------------------------ child process registry
 
@@ -324,7 +240,7 @@ export class NatsCluster {
     await waitFor(
       async () => {
         if (!this.isRunning(i)) throw new Error(`${s.name} exited at start:\n${s.log.tail(20)}`);
-        return (await acceptsTcp(s.clientPort)) && (await getJson(s.monitorPort, "/healthz")).status === "ok";
+        return (await canConnect("127.0.0.1", s.clientPort)) && (await getJson(s.monitorPort, "/healthz")).status === "ok";
       },
       { timeoutMs: 10_000, message: `${s.name} accepts clients` },
     );

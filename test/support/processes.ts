@@ -1,20 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
-
-/** A free port below the kernel's ephemeral range, so that no client socket takes it meanwhile. */
-export { freePort } from "./nats-cluster.js";
-
-/** True while something accepts TCP connections on 127.0.0.1:port. */
-export function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
 
 /** The environment without any Herald configuration of the caller's shell. */
 export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {

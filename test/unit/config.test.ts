@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, test } from "vitest";
 import { ConfigError, DEV_API_KEY, flagsToEnv, loadConfig } from "../../src/config.js";
 
 function fails(env: Record<string, string | undefined>, variable: string, detail?: RegExp) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, test } from "vitest";
 import { DeliveryChecker, summarize, type DeliveryRecord } from "../support/delivery-checker.js";
 
 /** A delivery of send `ref` (id `id-<ref>`, seq) to client `c` of user `u` over connection `conn`. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, test } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 
 function fails(env: Record<string, string>, variable: string) {

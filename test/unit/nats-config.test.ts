@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { after, describe, test } from "node:test";
+import { afterAll, describe, test } from "vitest";
 import { type Authenticator, nkeys } from "nats";
 import { ConfigError, loadConfig } from "../../src/config.js";
-import { hasCredentials, natsAuthOptions } from "../../src/fanout/nats-auth.js";
+import { hasCredentials, natsAuthOptions } from "../../src/broker/nats-auth.js";
 
 function fails(env: Record<string, string | undefined>, variable: string, detail?: RegExp) {
   assert.throws(() => loadConfig(env), (err: unknown) => {
@@ -25,7 +25,7 @@ const PROD = {
 
 describe("NATS credentials in the config", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "herald-nats-config-"));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = (name: string, text: string) => {
     const p = path.join(dir, name);
     writeFileSync(p, text);

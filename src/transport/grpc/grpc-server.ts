@@ -96,10 +96,6 @@ export class GrpcServer {
     return this.#boundPort;
   }
 
-  get port(): number {
-    return this.#boundPort;
-  }
-
   setServing(serving: boolean): void {
     const s = serving ? "SERVING" : "NOT_SERVING";
     this.#health.setStatus("", s);

@@ -1,7 +1,8 @@
 import { HeraldError } from "../../domain/errors.js";
-import type { FanoutBus, Subscription, UserEvent } from "../../domain/ports.js";
+import type { Broker, PresenceDirectory, Subscription, UserEvent } from "../../domain/ports.js";
+import { userTopic } from "../../domain/topic.js";
 import type { Logger } from "../../logger.js";
-import type { Connection } from "./connection.js";
+import type { Session as Connection } from "../session/session.js";
 
 interface UserEntry {
   conns: Set<Connection>;
@@ -9,13 +10,15 @@ interface UserEntry {
 }
 
 /**
- * This node's authenticated connections by user. Subscribes to a user's
- * fan-out subject while it holds at least one of the user's connections and
- * unsubscribes after the last. Enforces the per-user cap, and single-connection
- * mode through the bus's `opened` events so that it holds across nodes too.
+ * This node's authenticated connections by user. Subscribes to a user's topic
+ * on the broker while it holds at least one of the user's connections and
+ * unsubscribes after the last. Enforces the per-user cap (counting other
+ * nodes' connections through the presence directory), and single-connection
+ * mode through the topic's `opened` events so that it holds across nodes too.
  */
 export class ConnectionHub {
-  readonly #bus: FanoutBus;
+  readonly #bus: Broker;
+  readonly #presence: PresenceDirectory;
   readonly #log: Logger;
   readonly #nodeId: string;
   readonly #maxPerUser: number;
@@ -23,13 +26,21 @@ export class ConnectionHub {
   readonly #users = new Map<string, UserEntry>();
   readonly #offReconnect: () => void;
 
-  constructor(options: { bus: FanoutBus; log: Logger; nodeId: string; maxConnectionsPerUser: number; singleConnection: boolean }) {
+  constructor(options: {
+    bus: Broker;
+    presence: PresenceDirectory;
+    log: Logger;
+    nodeId: string;
+    maxConnectionsPerUser: number;
+    singleConnection: boolean;
+  }) {
     this.#bus = options.bus;
+    this.#presence = options.presence;
     this.#log = options.log;
     this.#nodeId = options.nodeId;
     this.#maxPerUser = options.maxConnectionsPerUser;
     this.#single = options.singleConnection;
-    this.#bus.providePresence((userId) => this.localCount(userId));
+    this.#presence.provide((userId) => this.localCount(userId));
     // After a fan-out outage every connection re-reads what it may have missed.
     this.#offReconnect = this.#bus.onReconnect(() => {
       for (const e of this.#users.values()) for (const c of e.conns) c.resync();
@@ -43,13 +54,13 @@ export class ConnectionHub {
    */
   async attach(conn: Connection): Promise<void> {
     const userId = conn.userId;
-    const remote = this.#single ? 0 : await this.#bus.remoteConnectionCount(userId);
+    const remote = this.#single ? 0 : await this.#presence.remoteConnectionCount(userId);
     let entry = this.#users.get(userId);
     if (!this.#single && (entry?.conns.size ?? 0) + remote >= this.#maxPerUser)
       throw new HeraldError("resource_exhausted", `at most ${this.#maxPerUser} connections per user`);
     if (!entry) {
       const conns = new Set<Connection>();
-      const sub = this.#bus.subscribe(userId, (event) => this.#onEvent(userId, conns, event));
+      const sub = this.#bus.subscribe(userTopic(userId), (event) => this.#onEvent(conns, event));
       entry = { conns, sub };
       this.#users.set(userId, entry);
     }
@@ -57,7 +68,7 @@ export class ConnectionHub {
     await entry.sub.ready;
     if (this.#single) {
       this.#bus
-        .publish(userId, { kind: "opened", sessionId: conn.sessionId, openedAtMs: conn.openedAtMs, originNode: this.#nodeId })
+        .publish(userTopic(userId), { kind: "opened", sessionId: conn.sessionId, openedAtMs: conn.openedAtMs, originNode: this.#nodeId })
         .catch((err) => this.#log.warn({ err }, "could not announce a new connection to other nodes"));
     }
   }
@@ -78,10 +89,6 @@ export class ConnectionHub {
     for (const e of this.#users.values()) yield* e.conns;
   }
 
-  get userCount(): number {
-    return this.#users.size;
-  }
-
   close(): void {
     this.#offReconnect();
     for (const [userId, e] of this.#users) this.#drop(userId, e);
@@ -92,7 +99,7 @@ export class ConnectionHub {
     if (this.#users.get(userId) === entry) this.#users.delete(userId);
   }
 
-  #onEvent(userId: string, conns: Set<Connection>, event: UserEvent): void {
+  #onEvent(conns: Set<Connection>, event: UserEvent): void {
     if (event.kind === "opened") {
       this.#onOpened(conns, event);
       return;

@@ -1,4 +1,4 @@
-import { KeyedBuckets } from "./keyed-buckets.js";
+import { KeyedBuckets } from "../session/keyed-buckets.js";
 
 /** A rate of new connections: `ratePerSec` (0 = unlimited) with bursts of `burst`. */
 export interface ConnectRate {

@@ -4,11 +4,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import { DEV_API_KEY } from "../../../src/config.js";
 import { ensureBuilt, productionInstall } from "../../support/build.js";
 import { connectClient, listAll, outgoing } from "../../support/grpc.js";
-import { cleanEnv, freePort, isListening, run, spawnLogged, type Spawned } from "../../support/processes.js";
+import { canConnect, freePort } from "../../support/net.js";
+import { cleanEnv, run, spawnLogged, type Spawned } from "../../support/processes.js";
 import { waitFor } from "../../support/wait.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -43,13 +44,13 @@ describe("the embedded default: serving with no database configured", () => {
   let installDir: string;
   const spawned: Spawned[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     ensureBuilt();
     dataDir = await mkdtemp(path.join(os.tmpdir(), "herald-start-"));
     installDir = await mkdtemp(path.join(os.tmpdir(), "herald-install-"));
   });
 
-  after(async () => {
+  afterAll(async () => {
     for (const s of spawned) {
       s.killGroup("SIGKILL");
       await s.exited;
@@ -123,7 +124,7 @@ describe("the embedded default: serving with no database configured", () => {
     // A service manager or `docker stop` sends SIGTERM to the command it started: npm.
     process.kill(proc.child.pid!, "SIGTERM");
     await proc.exited;
-    await waitFor(async () => !(await isListening(grpcPort)), {
+    await waitFor(async () => !(await canConnect("127.0.0.1", grpcPort)), {
       timeoutMs: 10_000,
       message: "the node still serves after SIGTERM to `npm start` (npm's shell did not pass the signal on)",
     });
@@ -149,7 +150,7 @@ describe("the embedded default: serving with no database configured", () => {
     assert.deepEqual(exit, { code: 0, signal: null }, first.proc.lines.join("\n"));
     assert.ok(first.proc.logs.some((l) => l.msg === "shutting down" && l.signal === "SIGTERM"));
     assert.ok(first.proc.logs.some((l) => l.msg === "herald stopped"));
-    assert.equal(await isListening(first.grpcPort), false);
+    assert.equal(await canConnect("127.0.0.1", first.grpcPort), false);
 
     const second = await serve(bin, ["serve"], installDir);
     assert.equal(second.proc.logs.some((l) => l.msg === "migrations applied"), false, "migrations were already applied");

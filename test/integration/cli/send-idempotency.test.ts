@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import { ensureBuilt } from "../../support/build.js";
 import { POSTGRES } from "../../support/databases.js";
 import { listAll } from "../../support/grpc.js";
 import { startTestHeraldOnNewDatabase, type TestHeraldWithDatabase } from "../../support/herald.js";
-import { cleanEnv, freePort, run } from "../../support/processes.js";
+import { freePort } from "../../support/net.js";
+import { cleanEnv, run } from "../../support/processes.js";
 
 /**
  * Point 11 of issue 8: a send that ends DEADLINE_EXCEEDED or UNAVAILABLE may have been
@@ -27,13 +28,13 @@ describe("herald send and idempotency keys (on postgres)", () => {
   let node: TestHeraldWithDatabase;
   let addr: string;
 
-  before(async () => {
+  beforeAll(async () => {
     ensureBuilt();
     node = await startTestHeraldOnNewDatabase(POSTGRES);
     addr = `127.0.0.1:${node.grpcPort}`;
   });
 
-  after(() => node?.stop());
+  afterAll(() => node?.stop());
 
   async function send(args: string[], to = addr) {
     return run(HERALD, ["send", "--code", "3", "--addr", to, "--api-key", node.apiKey, ...args], { env: cleanEnv({}), cwd: ROOT });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import { ListDirection } from "../../../gen/herald/v1/notification.js";
 import { BACKENDS } from "../../support/databases.js";
 import { assertGrpcError, connectClient, listAll, listPage, outgoing, query, status } from "../../support/grpc.js";
@@ -13,11 +13,11 @@ for (const backend of BACKENDS) {
   describe(`bad input over gRPC on ${backend.name}`, () => {
     let node: TestHeraldWithDatabase;
 
-    before(async () => {
+    beforeAll(async () => {
       node = await startTestHeraldOnNewDatabase(backend, { HERALD_API_KEYS: `${KEY_A},${KEY_B}`, HERALD_GRPC_MAX_MESSAGE_BYTES: String(MAX_MESSAGE) });
     });
 
-    after(() => node?.stop());
+    afterAll(() => node?.stop());
 
     test("code <= 0 is INVALID_ARGUMENT naming the field, and nothing of the batch is stored", async () => {
       for (const code of [0, -1, -3, -2147483648]) {
@@ -216,8 +216,8 @@ for (const backend of BACKENDS) {
     });
 
     test("ill-formed UTF-16 (a lone surrogate) in any user id or text is INVALID_ARGUMENT: bob\\ud800 never reaches bob\\ufffd's inbox", async () => {
-      // gRPC carries UTF-8, which cannot hold a lone surrogate: the inbox API (shared with the WebSocket side) is called directly.
-      const { inbox } = node.herald;
+      // gRPC carries UTF-8, which cannot hold a lone surrogate: the domain services (shared with the WebSocket side) are called directly.
+      const { inbox, moderation } = node.herald;
       const invalid = async (p: Promise<unknown>, field: RegExp) =>
         assert.rejects(p, (e: { code?: string; field?: string }) => e.code === "invalid_argument" && field.test(e.field ?? ""));
       const send = (o: Partial<Parameters<typeof inbox.send>[0][0]>) =>
@@ -232,8 +232,8 @@ for (const backend of BACKENDS) {
       await invalid(inbox.ack("bob\ud800", [crypto.randomUUID()]), /^user_id$/);
       await invalid(inbox.markRead("bob\ud800", { upToSeq: 1 }), /^user_id$/);
       await invalid(inbox.delete("bob\ud800", [crypto.randomUUID()]), /^user_id$/);
-      await invalid(inbox.ban("bob\ud800", ""), /^user_id$/);
-      await invalid(inbox.disconnect("bob", "\ud800"), /^reason$/);
+      await invalid(moderation.ban("bob\ud800", ""), /^user_id$/);
+      await invalid(moderation.disconnect("bob", "\ud800"), /^reason$/);
       await send({ subject: "for bob\ufffd" });
       const page = await listPage(node.rpc, "bob\ufffd", {});
       assert.deepEqual(page.notifications.map((n) => n.subject), ["for bob\ufffd"], "only the well-formed id's own notification");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import { ListDirection } from "../../../gen/herald/v1/notification.js";
 import { BACKENDS } from "../../support/databases.js";
 import { listPage, outgoing } from "../../support/grpc.js";
@@ -13,11 +13,11 @@ for (const backend of BACKENDS) {
   describe(`concurrent sends on ${backend.name}`, () => {
     let node: TestHeraldWithDatabase;
 
-    before(async () => {
+    beforeAll(async () => {
       node = await startTestHeraldOnNewDatabase(backend);
     });
 
-    after(() => node?.stop());
+    afterAll(() => node?.stop());
 
     test(`${SENDERS} senders x ${PER_SENDER} to one user: a polling forward-sync reader sees seq 1..${TOTAL} once, in order`, async () => {
       const user = "hot-user";

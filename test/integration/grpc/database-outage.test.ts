@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import type { ServiceError } from "@grpc/grpc-js";
 import { createPostgresDatabase, databaseUrl, type TestDatabase } from "../../support/databases.js";
 import { assertGrpcError, listAll, outgoing, status } from "../../support/grpc.js";
@@ -22,14 +22,14 @@ describe("Postgres unavailable (on postgres)", () => {
   let proxy: TcpProxy;
   let node: TestHerald;
 
-  before(async () => {
+  beforeAll(async () => {
     tdb = await createPostgresDatabase();
     const viaProxy = await proxyToPostgres(tdb.url!);
     proxy = viaProxy.proxy;
     node = await startTestHerald({ env: { DATABASE_URL: viaProxy.url } });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await proxy?.start(); // let the node close its pool cleanly
     await node?.stop();
     await proxy?.stop();

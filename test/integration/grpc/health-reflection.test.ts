@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
 import { POSTGRES } from "../../support/databases.js";
@@ -27,14 +27,14 @@ describe("health and reflection (on postgres)", () => {
     return md;
   };
 
-  before(async () => {
+  beforeAll(async () => {
     node = await startTestHeraldOnNewDatabase(POSTGRES);
     address = `127.0.0.1:${node.grpcPort}`;
     const Health = grpc.makeClientConstructor(healthService, "grpc.health.v1.Health");
     health = new Health(address, grpc.credentials.createInsecure()) as unknown as HealthClient;
   });
 
-  after(async () => {
+  afterAll(async () => {
     health?.close();
     await node?.stop();
   });

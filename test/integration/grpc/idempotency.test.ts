@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import { BACKENDS } from "../../support/databases.js";
 import { assertGrpcError, listAll, outgoing, status } from "../../support/grpc.js";
 import { startTestHeraldOnNewDatabase, type TestHeraldWithDatabase } from "../../support/herald.js";
@@ -8,11 +8,11 @@ for (const backend of BACKENDS) {
   describe(`idempotent sends on ${backend.name}`, () => {
     let node: TestHeraldWithDatabase;
 
-    before(async () => {
+    beforeAll(async () => {
       node = await startTestHeraldOnNewDatabase(backend);
     });
 
-    after(() => node?.stop());
+    afterAll(() => node?.stop());
 
     test("sequential resend with the same key stores one row and returns the first id", async () => {
       const { rpc } = node;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import { ListDirection, SystemCode, SystemFilter } from "../../../gen/herald/v1/notification.js";
 import { BACKENDS } from "../../support/databases.js";
 import { listAll, listPage, outgoing, type Rpc } from "../../support/grpc.js";
@@ -22,11 +22,11 @@ for (const backend of BACKENDS) {
   describe(`listing over gRPC on ${backend.name}`, () => {
     let node: TestHeraldWithDatabase;
 
-    before(async () => {
+    beforeAll(async () => {
       node = await startTestHeraldOnNewDatabase(backend, { HERALD_PURGE_INTERVAL_MS: "1000" });
     });
 
-    after(() => node?.stop());
+    afterAll(() => node?.stop());
 
     test("forward sync: oldest first, and the cacheable cursor later returns only newer notifications", async () => {
       const { rpc } = node;

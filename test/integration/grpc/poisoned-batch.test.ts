@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import { pino } from "pino";
 import { loadConfig } from "../../../src/config.js";
 import { startHerald, type RunningHerald } from "../../../src/main.js";
@@ -26,7 +26,7 @@ for (const backend of BACKENDS) {
     let herald: RunningHerald;
     const logLines: string[] = [];
 
-    before(async () => {
+    beforeAll(async () => {
       tdb = await backend.create();
       const config = loadConfig({ HERALD_GRPC_PORT: "0", HERALD_HTTP_PORT: "0", HERALD_HOST: "127.0.0.1", HERALD_SHUTDOWN_GRACE_MS: "2000", ...tdb.env });
       const sink = new Writable({
@@ -45,7 +45,7 @@ for (const backend of BACKENDS) {
       await herald.db.raw("create trigger herald_test_poison before insert on notifications for each row execute function herald_test_poison()");
     });
 
-    after(async () => {
+    afterAll(async () => {
       await herald?.stop();
       await tdb?.drop();
     });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import http2 from "node:http2";
 import net from "node:net";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
 import { createPostgresDatabase, POSTGRES, type TestDatabase } from "../../support/databases.js";
@@ -119,12 +119,12 @@ describe("unauthenticated gRPC memory (a node in its own process, on postgres)",
   let db: TestDatabase;
   let node: HeraldNode;
 
-  before(async () => {
+  beforeAll(async () => {
     db = await createPostgresDatabase();
     node = await HeraldNode.start({ nodeId: "grpc-mem", databaseUrl: db.url!, natsUrl: "" });
   });
 
-  after(async () => {
+  afterAll(async () => {
     await node?.cleanup();
     await db?.drop();
   });
@@ -166,7 +166,7 @@ describe("unauthenticated gRPC memory (a node in its own process, on postgres)",
 describe("gRPC connection and stream limits (on postgres)", () => {
   let node: TestHeraldWithDatabase;
 
-  before(async () => {
+  beforeAll(async () => {
     node = await startTestHeraldOnNewDatabase(POSTGRES, {
       HERALD_GRPC_MAX_CONNECTIONS: "4",
       HERALD_GRPC_MAX_CONCURRENT_STREAMS: "7",
@@ -175,7 +175,7 @@ describe("gRPC connection and stream limits (on postgres)", () => {
     });
   });
 
-  after(() => node?.stop());
+  afterAll(() => node?.stop());
 
   test("each connection is told SETTINGS_MAX_CONCURRENT_STREAMS = HERALD_GRPC_MAX_CONCURRENT_STREAMS", async () => {
     const session = await connect(node.grpcPort);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import { BanRepository } from "../../../src/storage/ban-repository.js";
 import { BACKENDS, openMigratedDatabase, type OpenTestDatabase } from "../../support/databases.js";
 
@@ -8,12 +8,12 @@ for (const backend of BACKENDS) {
     let store: OpenTestDatabase;
     let bans: BanRepository;
 
-    before(async () => {
+    beforeAll(async () => {
       store = await openMigratedDatabase(backend);
       bans = new BanRepository({ db: store.db });
     });
 
-    after(() => store?.close());
+    afterAll(() => store?.close());
 
     test("ban, ban again (reason updated), isBanned, unban reports whether there was a ban", async () => {
       assert.equal(await bans.isBanned("mallory"), false);

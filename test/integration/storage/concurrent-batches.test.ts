@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import type { NewNotification } from "../../../src/domain/ports.js";
 import { NotificationRepository } from "../../../src/storage/notification-repository.js";
 import { BACKENDS, openMigratedDatabase, type OpenTestDatabase } from "../../support/databases.js";
@@ -14,11 +14,11 @@ for (const backend of BACKENDS) {
     let store: OpenTestDatabase;
     let repo: NotificationRepository;
 
-    before(async () => {
+    beforeAll(async () => {
       store = await openMigratedDatabase(backend);
       repo = new NotificationRepository({ db: store.db });
     });
-    after(() => store?.close());
+    afterAll(() => store?.close());
 
     test("8 concurrent batches of 500 rows over 40 users, with and without idempotency keys: every user's seqs are 1..n, each returned once", async () => {
       const users = Array.from({ length: 40 }, (_, i) => `cb-${i}`);

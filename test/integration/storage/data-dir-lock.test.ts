@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import { DataDirLock, DataDirLockedError, LOCK_FILE_NAME } from "../../../src/storage/data-dir-lock.js";
 import { openDatabase } from "../../../src/storage/database.js";
 import { createPgliteDatabase, type TestDatabase } from "../../support/databases.js";
@@ -18,11 +18,11 @@ describe("one PGlite data directory, two processes", () => {
   let tdb: TestDatabase;
   const nodes: HeraldNode[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     tdb = await createPgliteDatabase();
   });
 
-  after(async () => {
+  afterAll(async () => {
     await Promise.all(nodes.map((n) => n.cleanup()));
     await tdb?.drop();
   });
@@ -65,10 +65,10 @@ describe("one PGlite data directory, two processes", () => {
 
 describe("DataDirLock", () => {
   let dir: string;
-  before(() => {
+  beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), "herald-lock-"));
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("refused while held (this process too); taken over from a PID that does not run or an old file without one; released once", () => {
     const file = path.join(dir, LOCK_FILE_NAME);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import type { Knex } from "knex";
 import { migrateDownAll, migrateLatest, migrateStep, migrationStatus } from "../../../src/storage/database.js";
 import { NotificationRepository } from "../../../src/storage/notification-repository.js";
@@ -35,12 +35,12 @@ for (const backend of BACKENDS) {
     let tdb: TestDatabase;
     let db: Knex;
 
-    before(async () => {
+    beforeAll(async () => {
       tdb = await backend.create({ memory: true });
       db = tdb.open();
     });
 
-    after(async () => {
+    afterAll(async () => {
       await db?.destroy();
       await tdb?.drop();
     });
@@ -81,12 +81,12 @@ for (const backend of BACKENDS) {
     let tdb: TestDatabase;
     let db: Knex;
 
-    before(async () => {
+    beforeAll(async () => {
       tdb = await backend.create({ memory: true });
       db = tdb.open();
     });
 
-    after(async () => {
+    afterAll(async () => {
       await db?.destroy();
       await tdb?.drop();
     });
@@ -140,7 +140,7 @@ for (const backend of BACKENDS) {
 
 describe("migrations when several nodes start at once on one Postgres database", () => {
   const dbs: TestDatabase[] = [];
-  after(async () => {
+  afterAll(async () => {
     for (const d of dbs) await d.drop();
   });
 

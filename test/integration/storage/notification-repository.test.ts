@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import type { InboxQuery } from "../../../src/domain/notification.js";
 import type { NewNotification } from "../../../src/domain/ports.js";
 import { NotificationRepository } from "../../../src/storage/notification-repository.js";
@@ -36,12 +36,12 @@ for (const backend of BACKENDS) {
     let store: OpenTestDatabase;
     let repo: NotificationRepository;
 
-    before(async () => {
+    beforeAll(async () => {
       store = await openMigratedDatabase(backend);
       repo = new NotificationRepository({ db: store.db });
     });
 
-    after(() => store?.close());
+    afterAll(() => store?.close());
 
     test("insertBatch stores every field and numbers each user's rows 1, 2, 3... in input order", async () => {
       const alice = newUser();

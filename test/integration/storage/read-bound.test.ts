@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import type { Knex } from "knex";
 import { ConfigError, loadConfig } from "../../../src/config.js";
 import type { NewNotification } from "../../../src/domain/ports.js";
@@ -25,7 +25,7 @@ for (const backend of BACKENDS) {
     let db: Knex;
     const maxReads = backend.name === "postgres" ? POOL - 2 : 1;
 
-    before(async () => {
+    beforeAll(async () => {
       tdb = await backend.create({ memory: true });
       db = openDatabase(tdb.options.kind === "postgres" ? { ...tdb.options, poolMax: POOL } : tdb.options);
       await migrateLatest(db);
@@ -34,7 +34,7 @@ for (const backend of BACKENDS) {
       await seed.insertBatch(Array.from({ length: 100 }, (_, i) => row("reader", { i, blob })));
     });
 
-    after(async () => {
+    afterAll(async () => {
       await db?.destroy();
       await tdb?.drop();
     });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import type { NewNotification } from "../../../src/domain/ports.js";
 import { SendCoalescer } from "../../../src/domain/send-coalescer.js";
 import { NotificationRepository } from "../../../src/storage/notification-repository.js";
@@ -16,12 +16,12 @@ for (const backend of BACKENDS) {
     let store: OpenTestDatabase;
     let repo: NotificationRepository;
 
-    before(async () => {
+    beforeAll(async () => {
       store = await openMigratedDatabase(backend);
       repo = new NotificationRepository({ db: store.db });
     });
 
-    after(() => store?.close());
+    afterAll(() => store?.close());
 
     test("a send larger than a batch is stored in parts that take turns: small sends queued after it finish first; its seqs stay in input order", async () => {
       const coalescer = new SendCoalescer({ store: repo, maxRows: 100, maxInFlight: 1 });

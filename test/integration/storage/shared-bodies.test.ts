@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { afterAll, beforeAll, describe, test } from "vitest";
 import type { NewNotification } from "../../../src/domain/ports.js";
 import { NotificationRepository } from "../../../src/storage/notification-repository.js";
 import { BACKENDS, openMigratedDatabase, type OpenTestDatabase } from "../../support/databases.js";
@@ -19,12 +19,12 @@ for (const backend of BACKENDS) {
     const rowBytes = async () =>
       Number((await store.db.raw("select coalesce(sum(pg_column_size(content)), 0)::int as n from notifications")).rows[0].n);
 
-    before(async () => {
+    beforeAll(async () => {
       store = await openMigratedDatabase(backend);
       repo = new NotificationRepository({ db: store.db });
     });
 
-    after(() => store?.close());
+    afterAll(() => store?.close());
 
     test("a 16 KiB item to 1,000 users stores one body; every user reads it whole; lone sends keep their own", async () => {
       const users = Array.from({ length: 1000 }, (_, i) => `fan-${i}`);

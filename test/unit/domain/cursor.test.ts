@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, test } from "vitest";
 import { CursorCodec } from "../../../src/domain/cursor.js";
 import { HeraldError } from "../../../src/domain/errors.js";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, test } from "vitest";
 import { HeraldError } from "../../../src/domain/errors.js";
 import { Limits } from "../../../src/domain/limits.js";
 import type { OutgoingNotification } from "../../../src/domain/notification.js";

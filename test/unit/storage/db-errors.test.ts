@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { describe, test } from "vitest";
 import { HeraldError } from "../../../src/domain/errors.js";
 import { DatabaseFailure, mapDbError, stripSql, withDb } from "../../../src/storage/db-errors.js";
 

@@ -66,7 +66,7 @@ export function closeKindToJSON(object: CloseKind): string {
 }
 
 /**
- * FanoutMessage is what one Herald node publishes to the others about one user.
+ * FanoutMessage is what one Herald node publishes to the others on one topic.
  * It travels as binary protobuf on NATS; it is not part of the public API.
  */
 export interface FanoutMessage {
@@ -75,23 +75,23 @@ export interface FanoutMessage {
    * delivers locally before publishing and never subscribes to its own echo.
    */
   originNode: string;
-  /** The user concerned. */
-  userId: string;
+  /** The topic it is published on: `user:<user id>` for a user's inbox. */
+  topic: string;
   /** For system_event: the session that caused it, which is not told. */
   exceptSessionId: string;
   /** What to do. */
   kind?:
     | //
-    /** Deliver a notification to the user's connections. */
+    /** Deliver a notification to the topic's subscribers. */
     { $case: "notification"; value: Notification }
     | //
-    /** Push a state-sync event to the user's connections. */
+    /** Push a state-sync event to the user's connections (user topics). */
     { $case: "systemEvent"; value: SystemEvent }
     | //
-    /** Close connections of the user. */
+    /** Close connections of the user (user topics). */
     { $case: "close"; value: CloseConnections }
     | //
-    /** A connection of the user opened on origin_node (cap and single-connection mode). */
+    /** A connection of the user opened on origin_node (single-connection mode; user topics). */
     { $case: "opened"; value: ConnectionOpened }
     | undefined;
 }
@@ -120,7 +120,7 @@ export interface ConnectionOpened {
 }
 
 function createBaseFanoutMessage(): FanoutMessage {
-  return { originNode: "", userId: "", exceptSessionId: "", kind: undefined };
+  return { originNode: "", topic: "", exceptSessionId: "", kind: undefined };
 }
 
 export const FanoutMessage: MessageFns<FanoutMessage> = {
@@ -128,8 +128,8 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
     if (message.originNode !== "") {
       writer.uint32(10).string(message.originNode);
     }
-    if (message.userId !== "") {
-      writer.uint32(18).string(message.userId);
+    if (message.topic !== "") {
+      writer.uint32(34).string(message.topic);
     }
     if (message.exceptSessionId !== "") {
       writer.uint32(26).string(message.exceptSessionId);
@@ -172,12 +172,12 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
             message.originNode = reader.string();
             continue;
           }
-          case 2: {
-            if (tag !== 18) {
+          case 4: {
+            if (tag !== 34) {
               break;
             }
 
-            message.userId = reader.string();
+            message.topic = reader.string();
             continue;
           }
           case 3: {
@@ -239,11 +239,7 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
         : isSet(object.origin_node)
         ? globalThis.String(object.origin_node)
         : "",
-      userId: isSet(object.userId)
-        ? globalThis.String(object.userId)
-        : isSet(object.user_id)
-        ? globalThis.String(object.user_id)
-        : "",
+      topic: isSet(object.topic) ? globalThis.String(object.topic) : "",
       exceptSessionId: isSet(object.exceptSessionId)
         ? globalThis.String(object.exceptSessionId)
         : isSet(object.except_session_id)
@@ -268,8 +264,8 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
     if (message.originNode !== "") {
       obj.originNode = message.originNode;
     }
-    if (message.userId !== "") {
-      obj.userId = message.userId;
+    if (message.topic !== "") {
+      obj.topic = message.topic;
     }
     if (message.exceptSessionId !== "") {
       obj.exceptSessionId = message.exceptSessionId;
@@ -292,7 +288,7 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
   fromPartial<I extends Exact<DeepPartial<FanoutMessage>, I>>(object: I): FanoutMessage {
     const message = createBaseFanoutMessage();
     message.originNode = object.originNode ?? "";
-    message.userId = object.userId ?? "";
+    message.topic = object.topic ?? "";
     message.exceptSessionId = object.exceptSessionId ?? "";
     switch (object.kind?.$case) {
       case "notification": {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { test } from "vitest";
 import { ConnectionLimiter } from "../../../../src/transport/ws/connection-limiter.js";
-import { KeyedBuckets } from "../../../../src/transport/ws/keyed-buckets.js";
+import { KeyedBuckets } from "../../../../src/transport/session/keyed-buckets.js";
 
 test("keyed buckets: each key has its own burst and refills at the rate; a debt is repaid at the same rate", () => {
   let now = 0;

@@ -1,0 +1,20 @@
+/**
+ * What a session needs from its connection: write a text frame, close with a
+ * code. The only part that knows the socket library (`ws` today; a Socket.IO
+ * endpoint would be another). It hands the session what the peer sends
+ * (`Session.receive`) and tells it when the connection is gone
+ * (`Session.transportClosed`).
+ */
+export interface FrameTransport {
+  /** Bytes given to `send` that the peer has not taken yet. */
+  readonly bufferedAmount: number;
+  /** Heartbeat: set when the peer answers a ping (the heartbeat clears it before each ping). */
+  alive: boolean;
+  send(text: string): void;
+  /** Starts a close handshake with `code`; a peer that does not complete it is cut after 5 s. */
+  close(code: number, reason: string): void;
+  /** Cuts the connection at once. */
+  terminate(): void;
+  /** Sends a heartbeat ping. */
+  ping(): void;
+}

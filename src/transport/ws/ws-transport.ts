@@ -1,0 +1,54 @@
+import type { WebSocket } from "ws";
+import type { FrameTransport } from "../session/frame-transport.js";
+import { Session } from "../session/session.js";
+import type { SessionContext } from "../session/session-context.js";
+
+/** How long a peer has to complete a close handshake before it is cut. */
+const CLOSE_GRACE_MS = 5000;
+
+/** A `ws` socket as a session's transport: the only part of a session that knows `ws`. */
+export class WsTransport implements FrameTransport {
+  alive = true;
+  readonly #ws: WebSocket;
+
+  constructor(ws: WebSocket) {
+    this.#ws = ws;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  send(text: string): void {
+    this.#ws.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    this.#ws.close(code, reason);
+    setTimeout(() => this.#ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  terminate(): void {
+    this.#ws.terminate();
+  }
+
+  ping(): void {
+    this.#ws.ping();
+  }
+
+  /** Hands the socket's frames, pongs and close to `session`. */
+  bind(session: Session, ctx: Pick<SessionContext, "log">): void {
+    this.#ws.on("message", (data, isBinary) => session.receive(data as Buffer, isBinary));
+    this.#ws.on("pong", () => (this.alive = true));
+    this.#ws.on("close", () => session.transportClosed());
+    this.#ws.on("error", (err) => ctx.log.debug({ err, session: session.sessionId }, "socket error"));
+  }
+}
+
+/** A session on an upgraded socket; call `start` on it. */
+export function wsSession(options: { ws: WebSocket; ctx: SessionContext; onAuthenticated?: () => void }): Session {
+  const transport = new WsTransport(options.ws);
+  const session = new Session({ transport, ctx: options.ctx, onAuthenticated: options.onAuthenticated });
+  transport.bind(session, options.ctx);
+  return session;
+}
