@@ -19,7 +19,7 @@ export class TopicListeners {
   /** Returns true when that was the topic's last listener on this node. */
   remove(topic: Topic, listener: Listener): boolean {
     const set = this.#byTopic.get(topic);
-    if (!set || !set.delete(listener)) return false;
+    if (!set?.delete(listener)) return false;
     if (set.size > 0) return false;
     this.#byTopic.delete(topic);
     return true;

@@ -1,4 +1,4 @@
-import { Server, ServerCredentials, status } from "@grpc/grpc-js";
+import { Server, ServerCredentials, type status } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { ApiKeyVerifier } from "../../auth/api-keys.js";
 import type { GrpcConfig } from "../../config.js";

@@ -80,7 +80,7 @@ export class ConnectionHub {
 
   detach(conn: Connection): void {
     const entry = this.#users.get(conn.userId);
-    if (!entry || !entry.conns.delete(conn)) return;
+    if (!entry?.conns.delete(conn)) return;
     if (entry.conns.size === 0) this.#drop(conn.userId, entry);
   }
 

@@ -8,7 +8,7 @@ import { nkeys } from "nats";
 import { POSTGRES, type TestDatabase } from "../../support/databases.js";
 import { withDiagnostics } from "../../support/diagnostics.js";
 import { outgoing } from "../../support/grpc.js";
-import { HeraldNode, nodeDiagnostics, startNodes } from "../../support/herald-node.js";
+import { type HeraldNode, nodeDiagnostics, startNodes } from "../../support/herald-node.js";
 import { NatsCluster } from "../../support/nats-cluster.js";
 import { operatorSetup } from "../../support/nats-jwt.js";
 import { makeTestCerts } from "../../support/tls-certs.js";

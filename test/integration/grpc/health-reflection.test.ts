@@ -4,7 +4,7 @@ import * as grpc from "@grpc/grpc-js";
 import { service as healthService } from "grpc-health-check";
 import { POSTGRES } from "../../support/databases.js";
 import { listAll } from "../../support/grpc.js";
-import { dynamicUnaryCall, ReflectionClient, ReflectionError } from "../../support/reflection-client.js";
+import { dynamicUnaryCall, ReflectionClient, type ReflectionError } from "../../support/reflection-client.js";
 import { startTestHerald, startTestHeraldOnNewDatabase, type TestHeraldWithDatabase } from "../../support/herald.js";
 
 interface HealthClient extends grpc.Client {

@@ -28,14 +28,14 @@ for (const backend of BACKENDS) {
       );
       const outcomes = await Promise.all(batches.map((b) => repo.insertBatch(b)));
       const returned = new Map<string, number[]>();
-      batches.forEach((b, bi) =>
+      batches.forEach((b, bi) => {
         b.forEach((r, i) => {
           const o = outcomes[bi]![i]!;
           assert.equal(o.id, r.id);
           assert.equal(o.duplicate, false);
           returned.set(r.userId, [...(returned.get(r.userId) ?? []), o.seq]);
-        }),
-      );
+        });
+      });
       for (const u of users) {
         const stored = (await repo.listAfter(u, 0, 1000)).map((n) => n.seq);
         const n = stored.length;

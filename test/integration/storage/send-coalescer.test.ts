@@ -29,8 +29,15 @@ for (const backend of BACKENDS) {
       // 5 items to the same 200 users: 1,000 rows, 10 parts.
       const users = Array.from({ length: 200 }, (_, i) => `big-${i}`);
       const bigRows = [0, 1, 2, 3, 4].flatMap((item) => rows(users, { item }, `item ${item}`));
-      const big = coalescer.store(bigRows).then((out) => (finished.push("big"), out));
-      const small = Array.from({ length: 5 }, (_, i) => coalescer.store(rows([`small-${i}`])).then((out) => (finished.push(`small-${i}`), out)));
+      const big = coalescer.store(bigRows).then((out) => {
+        finished.push("big");
+        return out;
+      });
+      const small = Array.from({ length: 5 }, (_, i) => coalescer.store(rows([`small-${i}`])).then((out) => {
+          finished.push(`small-${i}`);
+          return out;
+        }),
+      );
       const [bigOut] = await Promise.all([big, ...small]);
       assert.equal(finished.at(-1), "big", `order: ${finished.join(", ")}`);
       assert.deepEqual(bigOut.map((o) => o.id), bigRows.map((r) => r.id));
