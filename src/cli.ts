@@ -141,21 +141,26 @@ async function main(): Promise<void> {
       const persistent = values.ephemeral !== true;
       const idempotencyKey = str("idempotency-key") ?? (persistent ? randomUUID() : "");
       const c = client(config, str("addr"));
-      const sending = call<SendNotificationsRequest, SendNotificationsResponse>(c.sendNotifications.bind(c), {
-        notifications: [
-          {
-            userIds: users,
-            code: Number(str("code") ?? "1"),
-            subject: str("subject") ?? "",
-            content,
-            senderId: "",
-            persistent,
-            idempotencyKey,
-          },
-        ],
-      }, auth(config, str("api-key")));
+      const sending = call<SendNotificationsRequest, SendNotificationsResponse>(
+        c.sendNotifications.bind(c),
+        {
+          notifications: [
+            {
+              userIds: users,
+              code: Number(str("code") ?? "1"),
+              subject: str("subject") ?? "",
+              content,
+              senderId: "",
+              persistent,
+              idempotencyKey,
+            },
+          ],
+        },
+        auth(config, str("api-key")),
+      );
       const res = await sending.catch((err: unknown) => {
-        if (idempotencyKey !== "") process.stderr.write(`herald: if this send is retried, retry it with --idempotency-key ${idempotencyKey}\n`);
+        if (idempotencyKey !== "")
+          process.stderr.write(`herald: if this send is retried, retry it with --idempotency-key ${idempotencyKey}\n`);
         throw err;
       });
       process.stdout.write(`${JSON.stringify({ idempotencyKey, ...res }, null, 2)}\n`);
@@ -165,16 +170,20 @@ async function main(): Promise<void> {
     case "list": {
       if (users.length !== 1) fail("list needs exactly one --user");
       const c = client(config, str("addr"));
-      const res = await call<ListNotificationsRequest, ListNotificationsResponse>(c.listNotifications.bind(c), {
-        userId: users[0]!,
-        query: {
-          limit: Number(str("limit") ?? "20"),
-          cursor: str("cursor") ?? "",
-          direction: values.backward === true ? ListDirection.LIST_DIRECTION_BACKWARD : ListDirection.LIST_DIRECTION_FORWARD,
-          unreadOnly: values.unread === true,
-          systemFilter: 0,
+      const res = await call<ListNotificationsRequest, ListNotificationsResponse>(
+        c.listNotifications.bind(c),
+        {
+          userId: users[0]!,
+          query: {
+            limit: Number(str("limit") ?? "20"),
+            cursor: str("cursor") ?? "",
+            direction: values.backward === true ? ListDirection.LIST_DIRECTION_BACKWARD : ListDirection.LIST_DIRECTION_FORWARD,
+            unreadOnly: values.unread === true,
+            systemFilter: 0,
+          },
         },
-      }, auth(config, str("api-key")));
+        auth(config, str("api-key")),
+      );
       process.stdout.write(`${JSON.stringify(res.page, null, 2)}\n`);
       c.close();
       return;
@@ -182,7 +191,9 @@ async function main(): Promise<void> {
     case "token": {
       if (users.length !== 1) fail("token needs exactly one --user");
       if (!config.jwt.algorithms[0]?.startsWith("HS")) fail("token can only mint HMAC tokens (HERALD_JWT_SECRET)");
-      process.stdout.write(`${await mintToken({ alg: config.jwt.algorithms[0], secret: config.jwt.secret, userId: users[0]!, ttlSec: Number(str("ttl") ?? "3600"), issuer: config.jwt.issuer, audience: config.jwt.audience })}\n`);
+      process.stdout.write(
+        `${await mintToken({ alg: config.jwt.algorithms[0], secret: config.jwt.secret, userId: users[0]!, ttlSec: Number(str("ttl") ?? "3600"), issuer: config.jwt.issuer, audience: config.jwt.audience })}\n`,
+      );
       return;
     }
     default:

@@ -20,20 +20,32 @@ export function natsConfig(env: Env, prod: boolean): { servers: string[]; auth: 
     } catch (err) {
       throw new ConfigError("NATS_URL", (err as Error).message);
     }
-    if (!/^(nats|tls|wss?):\/\/[^\s]+$|^[\w.-]+:\d+$/.test(parsed.server)) throw new ConfigError("NATS_URL", `not a NATS server address: ${parsed.server}`);
-    if (fromUrl && parsed.credentials && !sameCredentials(fromUrl, parsed.credentials)) throw new ConfigError("NATS_URL", "every server URL with credentials must carry the same ones");
+    if (!/^(nats|tls|wss?):\/\/[^\s]+$|^[\w.-]+:\d+$/.test(parsed.server))
+      throw new ConfigError("NATS_URL", `not a NATS server address: ${parsed.server}`);
+    if (fromUrl && parsed.credentials && !sameCredentials(fromUrl, parsed.credentials))
+      throw new ConfigError("NATS_URL", "every server URL with credentials must carry the same ones");
     fromUrl ??= parsed.credentials;
     servers.push(parsed.server);
   }
   const methods = NATS_AUTH_VARS.filter((v) => str(env, v, "") !== "");
   const password = str(env, "HERALD_NATS_PASSWORD", "");
   if ((password !== "") !== methods.includes("HERALD_NATS_USER"))
-    throw new ConfigError(password === "" ? "HERALD_NATS_PASSWORD" : "HERALD_NATS_USER", "HERALD_NATS_USER and HERALD_NATS_PASSWORD go together");
+    throw new ConfigError(
+      password === "" ? "HERALD_NATS_PASSWORD" : "HERALD_NATS_USER",
+      "HERALD_NATS_USER and HERALD_NATS_PASSWORD go together",
+    );
   if (methods.length > 1) throw new ConfigError(methods[1]!, `one NATS authentication method at a time (${methods.join(" and ")} are set)`);
   if (fromUrl && methods.length > 0) throw new ConfigError(methods[0]!, "NATS_URL carries credentials already: give them in one place");
-  const [caFile, certFile, keyFile] = ["CA", "CERT", "KEY"].map((f) => str(env, `HERALD_NATS_TLS_${f}_FILE`, "")) as [string, string, string];
+  const [caFile, certFile, keyFile] = ["CA", "CERT", "KEY"].map((f) => str(env, `HERALD_NATS_TLS_${f}_FILE`, "")) as [
+    string,
+    string,
+    string,
+  ];
   if ((certFile === "") !== (keyFile === ""))
-    throw new ConfigError(certFile === "" ? "HERALD_NATS_TLS_CERT_FILE" : "HERALD_NATS_TLS_KEY_FILE", "the client certificate and its key go together");
+    throw new ConfigError(
+      certFile === "" ? "HERALD_NATS_TLS_CERT_FILE" : "HERALD_NATS_TLS_KEY_FILE",
+      "the client certificate and its key go together",
+    );
   const insecure = bool(env, "HERALD_NATS_INSECURE", false);
   if (servers.length === 0) {
     const stray = [...methods, ...["CA", "CERT"].map((f) => `HERALD_NATS_TLS_${f}_FILE`).filter((v) => str(env, v, "") !== "")];

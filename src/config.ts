@@ -139,8 +139,17 @@ function databaseConfig(env: Env): DatabaseOptions {
   // Reads (list, resume, counts) may hold all but two of the pool's connections, so that writes never wait behind them.
   const poolMax = int(env, "HERALD_DB_POOL_MAX", 10, 1, 200);
   return dbUrl !== ""
-    ? { kind: "postgres", url: dbUrl, poolMax, maxConcurrentReads: int(env, "HERALD_DB_MAX_CONCURRENT_READS", Math.max(1, poolMax - 2), 1, Math.max(1, poolMax - 1)) }
-    : { kind: "pglite", dataDir: str(env, "HERALD_DATA_DIR", "./data"), maxConcurrentReads: int(env, "HERALD_DB_MAX_CONCURRENT_READS", 1, 1, 100) };
+    ? {
+        kind: "postgres",
+        url: dbUrl,
+        poolMax,
+        maxConcurrentReads: int(env, "HERALD_DB_MAX_CONCURRENT_READS", Math.max(1, poolMax - 2), 1, Math.max(1, poolMax - 1)),
+      }
+    : {
+        kind: "pglite",
+        dataDir: str(env, "HERALD_DATA_DIR", "./data"),
+        maxConcurrentReads: int(env, "HERALD_DB_MAX_CONCURRENT_READS", 1, 1, 100),
+      };
 }
 
 /** The backends' API keys; the development key when none is set (refused in production). */

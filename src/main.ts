@@ -39,7 +39,10 @@ export interface RunningHerald {
 
 /** The broker and presence directory: over NATS when NATS_URL is set, else in this process. */
 async function openBroker(config: Config, log: Logger): Promise<{ nats: NatsLink | null; bus: Broker; presence: PresenceDirectory }> {
-  const nats = config.natsServers.length > 0 ? await NatsLink.connect({ servers: config.natsServers, auth: config.nats, nodeId: config.nodeId, log }) : null;
+  const nats =
+    config.natsServers.length > 0
+      ? await NatsLink.connect({ servers: config.natsServers, auth: config.nats, nodeId: config.nodeId, log })
+      : null;
   const bus: Broker = nats
     ? new NatsBroker({ link: nats, nodeId: config.nodeId, log })
     : new InProcessBroker({ onListenerError: (err) => log.error({ err }, "listener failed") });
@@ -65,7 +68,12 @@ function domainServices(config: Config, log: Logger, db: Knex, bus: Broker) {
 }
 
 /** The gRPC server for backends: herald.v1.NotificationService over the domain services. */
-function grpcServer(config: Config, log: Logger, metrics: Metrics, services: { inbox: InboxService; moderation: ModerationService }): GrpcServer {
+function grpcServer(
+  config: Config,
+  log: Logger,
+  metrics: Metrics,
+  services: { inbox: InboxService; moderation: ModerationService },
+): GrpcServer {
   const apiKeys = new ApiKeyVerifier({ keys: config.apiKeys });
   return new GrpcServer({
     host: config.host,
@@ -91,7 +99,13 @@ function grpcServer(config: Config, log: Logger, metrics: Metrics, services: { i
  * The public HTTP server (health, the WebSocket endpoint, and /metrics in
  * development) and, when configured, the /metrics listener of its own.
  */
-function httpServers(config: Config, log: Logger, metrics: Metrics, db: Knex, ws: WsEndpoint): { http: HttpServer; metricsServer: HttpServer | null } {
+function httpServers(
+  config: Config,
+  log: Logger,
+  metrics: Metrics,
+  db: Knex,
+  ws: WsEndpoint,
+): { http: HttpServer; metricsServer: HttpServer | null } {
   const http = new HttpServer({
     host: config.host,
     port: config.httpPort,
@@ -141,7 +155,17 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
   const httpPort = await http.start();
   ws.start();
   const grpcPort = await grpc.start();
-  log.info({ grpcPort, httpPort, metricsPort, wsPath: config.ws.path, database: config.database.kind, fanout: config.natsServers.length > 0 ? "nats" : "in-process" }, "herald started");
+  log.info(
+    {
+      grpcPort,
+      httpPort,
+      metricsPort,
+      wsPath: config.ws.path,
+      database: config.database.kind,
+      fanout: config.natsServers.length > 0 ? "nats" : "in-process",
+    },
+    "herald started",
+  );
 
   let stopping: Promise<void> | undefined;
   return {

@@ -6,7 +6,12 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly grpcRequests = new Counter({ name: "herald_grpc_requests_total", help: "gRPC calls by method and status", labelNames: ["method", "code"] as const, registers: [this.registry] });
+  readonly grpcRequests = new Counter({
+    name: "herald_grpc_requests_total",
+    help: "gRPC calls by method and status",
+    labelNames: ["method", "code"] as const,
+    registers: [this.registry],
+  });
   readonly grpcDuration = new Histogram({
     name: "herald_grpc_request_duration_seconds",
     help: "gRPC call duration by method",
@@ -14,10 +19,28 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
-  readonly wsConnections = new Gauge({ name: "herald_ws_connections", help: "Open WebSocket connections (authenticated)", registers: [this.registry] });
-  readonly wsCloses = new Counter({ name: "herald_ws_closes_total", help: "WebSocket closes initiated by the server, by close code", labelNames: ["code"] as const, registers: [this.registry] });
-  readonly wsErrors = new Counter({ name: "herald_ws_error_frames_total", help: "Error frames sent, by code", labelNames: ["code"] as const, registers: [this.registry] });
-  readonly pushed = new Counter({ name: "herald_notifications_pushed_total", help: "Notifications pushed to WebSocket connections", registers: [this.registry] });
+  readonly wsConnections = new Gauge({
+    name: "herald_ws_connections",
+    help: "Open WebSocket connections (authenticated)",
+    registers: [this.registry],
+  });
+  readonly wsCloses = new Counter({
+    name: "herald_ws_closes_total",
+    help: "WebSocket closes initiated by the server, by close code",
+    labelNames: ["code"] as const,
+    registers: [this.registry],
+  });
+  readonly wsErrors = new Counter({
+    name: "herald_ws_error_frames_total",
+    help: "Error frames sent, by code",
+    labelNames: ["code"] as const,
+    registers: [this.registry],
+  });
+  readonly pushed = new Counter({
+    name: "herald_notifications_pushed_total",
+    help: "Notifications pushed to WebSocket connections",
+    registers: [this.registry],
+  });
 
   constructor(options: { nodeId: string }) {
     this.registry.setDefaultLabels({ node: options.nodeId });

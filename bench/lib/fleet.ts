@@ -82,16 +82,26 @@ export class Fleet {
     for (let p = 0, first = 0; p < o.procs && first < o.clients; p++, first += per) {
       const n = Math.min(per, o.clients - first);
       const args = [
-        "--adapter", o.adapter,
-        "--url", o.url,
-        "--clients", String(n),
-        "--first-user", String(first),
-        "--user-prefix", o.userPrefix ?? "u",
-        "--expect", String(o.expectPerClient),
-        "--local-addresses", o.localAddresses.join(","),
-        "--connect-timeout-ms", String(o.connectTimeoutMs ?? 30_000),
-        "--max-run-ms", String(o.maxRunMs ?? 300_000),
-        "--name", `${o.label}#${p}`,
+        "--adapter",
+        o.adapter,
+        "--url",
+        o.url,
+        "--clients",
+        String(n),
+        "--first-user",
+        String(first),
+        "--user-prefix",
+        o.userPrefix ?? "u",
+        "--expect",
+        String(o.expectPerClient),
+        "--local-addresses",
+        o.localAddresses.join(","),
+        "--connect-timeout-ms",
+        String(o.connectTimeoutMs ?? 30_000),
+        "--max-run-ms",
+        String(o.maxRunMs ?? 300_000),
+        "--name",
+        `${o.label}#${p}`,
       ];
       if (o.stay) args.push("--stay");
       if (o.connectConcurrency !== undefined) args.push("--connect-concurrency", String(o.connectConcurrency));
@@ -109,7 +119,12 @@ export class Fleet {
     const fleet = new Fleet(children);
     try {
       const readies = await Promise.all(
-        children.map((c) => c.waitForJson<{ connected: number; failed: number; firstError?: string; connectMs: number }>("ready", o.readyTimeoutMs ?? (o.connectTimeoutMs ?? 30_000) + 60_000)),
+        children.map((c) =>
+          c.waitForJson<{ connected: number; failed: number; firstError?: string; connectMs: number }>(
+            "ready",
+            o.readyTimeoutMs ?? (o.connectTimeoutMs ?? 30_000) + 60_000,
+          ),
+        ),
       );
       for (const r of readies) {
         fleet.connected += r.connected;
@@ -129,7 +144,11 @@ export class Fleet {
     this.#phase++;
     const phase = this.#phase;
     for (const c of this.children) c.send(`expect ${perClient}`);
-    await Promise.all(this.children.map((c) => c.waitForLine((l) => l.includes('"type":"phase"') && (JSON.parse(l) as { phase: number }).phase === phase, 10_000, "phase ack")));
+    await Promise.all(
+      this.children.map((c) =>
+        c.waitForLine((l) => l.includes('"type":"phase"') && (JSON.parse(l) as { phase: number }).phase === phase, 10_000, "phase ack"),
+      ),
+    );
   }
 
   /** Waits up to timeoutMs for every process to report the current phase, then asks stragglers to stop. */

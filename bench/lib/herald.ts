@@ -176,6 +176,9 @@ export const WS_GATEWAY_MISSING =
 /** An error as one line for a result note: its message and the child's last stderr line, if any. */
 export function oneLine(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
-  const lines = err.message.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = err.message
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.length > 1 ? `${lines[0]} (${lines[lines.length - 1]})` : (lines[0] ?? err.name);
 }

@@ -49,7 +49,7 @@ export class Histogram {
 
   record(ms: number): void {
     // Clock noise can make a same-tick delivery come out a hair negative.
-    const v = Math.max(ms , 0);
+    const v = Math.max(ms, 0);
     this.#counts[Histogram.#index(v)]! += 1;
     this.count++;
     this.sum += v;

@@ -31,6 +31,9 @@ export async function startNatsServer(label = "nats"): Promise<NatsServer> {
     }
     if (up) return { url: `nats://127.0.0.1:${port}`, port, child, pid: child.pid, stop: () => child.stop(5_000) };
     await child.stop(1_000);
-    if (attempt >= 3) throw new Error(`nats-server did not listen on 127.0.0.1:${port}${child.stderrTail.length ? `: ${child.stderrTail.slice(-3).join(" / ")}` : ""}`);
+    if (attempt >= 3)
+      throw new Error(
+        `nats-server did not listen on 127.0.0.1:${port}${child.stderrTail.length ? `: ${child.stderrTail.slice(-3).join(" / ")}` : ""}`,
+      );
   }
 }

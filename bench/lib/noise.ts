@@ -34,7 +34,10 @@ export async function busyShare(windowMs = 1_000): Promise<number> {
  * at most maxWaitMs (BENCH_QUIET_WAIT_S, default 20 s). Returns the last share
  * seen, so a run started on a busy box says so in its results.
  */
-export async function waitForQuiet(maxBusy = 0.15, maxWaitMs = Number(process.env.BENCH_QUIET_WAIT_S ?? 20) * 1000): Promise<{ busyShare: number; waitedMs: number }> {
+export async function waitForQuiet(
+  maxBusy = 0.15,
+  maxWaitMs = Number(process.env.BENCH_QUIET_WAIT_S ?? 20) * 1000,
+): Promise<{ busyShare: number; waitedMs: number }> {
   const t0 = Date.now();
   let share = await busyShare();
   while (!(share < maxBusy) && Date.now() - t0 < maxWaitMs) share = await busyShare();
@@ -55,7 +58,11 @@ export class BoxMeter {
     const total = end.totalMs - this.#start.totalMs;
     const busy = end.busyMs - this.#start.busyMs;
     const capacity = Math.max(total, (Date.now() - this.#t0) * os.cpus().length);
-    return { busyShare: busy / capacity, foreignShare: Math.max(0, busy - ownCpuMs) / capacity, irqShare: (end.irqMs - this.#start.irqMs) / capacity };
+    return {
+      busyShare: busy / capacity,
+      foreignShare: Math.max(0, busy - ownCpuMs) / capacity,
+      irqShare: (end.irqMs - this.#start.irqMs) / capacity,
+    };
   }
 }
 
@@ -65,20 +72,28 @@ export class BoxMeter {
  * the box's CPU during the run (the run reports it as details.foreignCpuShare);
  * keeps the least disturbed run. Notes a run that started on a busy box.
  */
-export async function quietRun(run: () => Promise<SystemResult>, o: { maxForeign: number; retries: number; onRetry?: (foreign: number) => void }): Promise<SystemResult> {
+export async function quietRun(
+  run: () => Promise<SystemResult>,
+  o: { maxForeign: number; retries: number; onRetry?: (foreign: number) => void },
+): Promise<SystemResult> {
   const foreign = (r: SystemResult) => (r.details?.foreignCpuShare as number | undefined) ?? 0;
   let best: SystemResult | undefined;
   for (let attempt = 0; attempt <= o.retries; attempt++) {
     const quiet = await waitForQuiet();
     const r = await run();
     r.details = { ...r.details, busyShareBeforeStart: quiet.busyShare, waitedForQuietMs: quiet.waitedMs, attempts: attempt + 1 };
-    if (quiet.busyShare >= 0.15) r.note = [r.note, `box already ${Math.round(quiet.busyShare * 100)}% busy with other work at start: noisy`].filter(Boolean).join("; ");
+    if (quiet.busyShare >= 0.15)
+      r.note = [r.note, `box already ${Math.round(quiet.busyShare * 100)}% busy with other work at start: noisy`]
+        .filter(Boolean)
+        .join("; ");
     if (!best || (r.status === "ok" && (best.status !== "ok" || foreign(r) < foreign(best)))) best = r;
     if (r.status !== "ok" || foreign(r) <= o.maxForeign) break;
     if (attempt < o.retries) o.onRetry?.(foreign(r));
   }
   const r = best!;
   if (r.status === "ok" && foreign(r) > o.maxForeign)
-    r.note = [r.note, `other work on the box took ${Math.round(foreign(r) * 100)}% of its CPU during the run: noisy`].filter(Boolean).join("; ");
+    r.note = [r.note, `other work on the box took ${Math.round(foreign(r) * 100)}% of its CPU during the run: noisy`]
+      .filter(Boolean)
+      .join("; ");
   return r;
 }

@@ -8,7 +8,12 @@ const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
  * as fast as possible, yielding to I/O after every call so sockets drain.
  * At most `inFlight` calls are pending at once (for async senders, e.g. RPCs).
  */
-export async function paced(count: number, rate: number, send: (k: number) => void | Promise<unknown>, inFlight = 1): Promise<{ startMs: number; endMs: number }> {
+export async function paced(
+  count: number,
+  rate: number,
+  send: (k: number) => void | Promise<unknown>,
+  inFlight = 1,
+): Promise<{ startMs: number; endMs: number }> {
   const startMs = nowMs();
   const pending = new Set<Promise<unknown>>();
   let failure: unknown;

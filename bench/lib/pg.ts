@@ -76,6 +76,8 @@ async function adminQuery<T extends pg.QueryResultRow>(sql: string, params: unkn
 
 /** Server processes (backends) connected to a database, for their CPU time from /proc. */
 export async function backendPids(dbName: string): Promise<number[]> {
-  const rows = await adminQuery<{ pid: number }>("select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [dbName]);
+  const rows = await adminQuery<{ pid: number }>("select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [
+    dbName,
+  ]);
   return rows.map((r) => r.pid);
 }

@@ -65,7 +65,9 @@ export class Child {
     const verbose = options.verbose ?? process.env.BENCH_VERBOSE === "1";
     let cmd = options.executable ?? process.execPath;
     const loader = file.endsWith(".ts") ? ["--import", "tsx"] : [];
-    let argv = options.executable ? [...(options.args ?? [])] : [...(options.nodeFlags ?? []), ...loader, path.resolve(REPO_ROOT, file), ...(options.args ?? [])];
+    let argv = options.executable
+      ? [...(options.args ?? [])]
+      : [...(options.nodeFlags ?? []), ...loader, path.resolve(REPO_ROOT, file), ...(options.args ?? [])];
     if (options.ulimitNofile !== undefined) {
       argv = ["-c", `ulimit -n ${Math.floor(options.ulimitNofile)} && exec "$0" "$@"`, cmd, ...argv];
       cmd = "bash";
@@ -146,14 +148,18 @@ export class Child {
 
   /** Waits for a JSON line whose `type` field equals `type`, and parses it. */
   async waitForJson<T = Record<string, unknown>>(type: string, timeoutMs: number): Promise<T> {
-    const line = await this.waitForLine((l) => {
-      if (!l.startsWith("{")) return false;
-      try {
-        return (JSON.parse(l) as { type?: unknown }).type === type;
-      } catch {
-        return false;
-      }
-    }, timeoutMs, `"${type}" line`);
+    const line = await this.waitForLine(
+      (l) => {
+        if (!l.startsWith("{")) return false;
+        try {
+          return (JSON.parse(l) as { type?: unknown }).type === type;
+        } catch {
+          return false;
+        }
+      },
+      timeoutMs,
+      `"${type}" line`,
+    );
     return JSON.parse(line) as T;
   }
 

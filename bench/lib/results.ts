@@ -68,7 +68,8 @@ export function fmtValue(v: number | undefined, unit: FigureDef["unit"]): string
 
 /** Herald / baseline; for "lower is better" figures a ratio < 1 means Herald wins. */
 export function ratio(herald: number | undefined, baseline: number | undefined): number | undefined {
-  if (herald === undefined || baseline === undefined || !Number.isFinite(herald) || !Number.isFinite(baseline) || baseline === 0) return undefined;
+  if (herald === undefined || baseline === undefined || !Number.isFinite(herald) || !Number.isFinite(baseline) || baseline === 0)
+    return undefined;
   return herald / baseline;
 }
 
@@ -100,11 +101,16 @@ function textTable(header: string[], rows: string[][]): string {
 }
 
 export function markdownTable(header: string[], rows: string[][]): string {
-  return [`| ${header.join(" | ")} |`, `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  return [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
 }
 
 function gitSource(): { commit: string; dirty: boolean } {
-  const git = (args: string[]) => execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  const git = (args: string[]) =>
+    execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   try {
     return { commit: git(["rev-parse", "--short", "HEAD"]), dirty: git(["status", "--porcelain", "--", "src", "gen", "proto"]) !== "" };
   } catch {
@@ -117,11 +123,24 @@ export function report(r: ScenarioResult): { json: string; svg: string; md: stri
   mkdirSync(RESULTS_DIR, { recursive: true });
   r.heraldSource ??= gitSource();
   const ts = tables(r);
-  const lines: string[] = ["", `== ${r.title} ==`, `machine: ${describeMachine(r.machine)}`, `Herald source: ${r.heraldSource.commit}${r.heraldSource.dirty ? " + uncommitted changes" : ""}`];
+  const lines: string[] = [
+    "",
+    `== ${r.title} ==`,
+    `machine: ${describeMachine(r.machine)}`,
+    `Herald source: ${r.heraldSource.commit}${r.heraldSource.dirty ? " + uncommitted changes" : ""}`,
+  ];
   if (r.herald.status !== "ok") lines.push(`Herald: ${r.herald.status}${r.herald.note ? ` — ${r.herald.note}` : ""}`);
   for (const t of ts) lines.push("", textTable(t.header, t.rows));
   if (ts.length === 0 && r.herald.status === "ok")
-    lines.push("", textTable(["figure", "Herald"], r.figures.filter((f) => f.key in r.herald.figures).map((f) => [`${f.label} (${f.better} is better)`, fmtValue(r.herald.figures[f.key], f.unit)])));
+    lines.push(
+      "",
+      textTable(
+        ["figure", "Herald"],
+        r.figures
+          .filter((f) => f.key in r.herald.figures)
+          .map((f) => [`${f.label} (${f.better} is better)`, fmtValue(r.herald.figures[f.key], f.unit)]),
+      ),
+    );
   for (const b of r.baselines) if (b.status !== "ok") lines.push(`${b.name}: ${b.status}${b.note ? ` — ${b.note}` : ""}`);
   const systemNotes = [r.herald, ...r.baselines].filter((x) => x.status === "ok" && x.note).map((x) => `${x.name}: ${x.note}`);
   for (const n of systemNotes) lines.push(`note: ${n}`);
@@ -143,7 +162,13 @@ export function report(r: ScenarioResult): { json: string; svg: string; md: stri
       footnote: notRun.length ? `not in this chart: ${notRun.join("; ")}` : undefined,
     }),
   );
-  const md = [`### ${r.title}`, "", ...ts.flatMap((t) => [markdownTable(t.header, t.rows), ""]), ...[...systemNotes, ...r.notes].map((n) => `- ${n}`), ""].join("\n");
+  const md = [
+    `### ${r.title}`,
+    "",
+    ...ts.flatMap((t) => [markdownTable(t.header, t.rows), ""]),
+    ...[...systemNotes, ...r.notes].map((n) => `- ${n}`),
+    "",
+  ].join("\n");
   writeFileSync(`${base}.md`, md);
   return { json: `${base}.json`, svg: `${base}.svg`, md: `${base}.md` };
 }

@@ -67,7 +67,9 @@ export function latencyChartSvg(options: { title: string; subtitle?: string; ser
   const hi = Math.max(lo + 1, Math.ceil(Math.log10(values.length ? Math.max(...values) : 1)));
   const y = (v: number) => m.top + plotH - ((Math.log10(Math.max(v, 10 ** lo)) - lo) / (hi - lo)) * plotH;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="16" font-weight="600">${esc(options.title)}</text>`);
   if (options.subtitle) out.push(`<text x="${W / 2}" y="40" text-anchor="middle" fill="#555">${esc(options.subtitle)}</text>`);
@@ -87,10 +89,16 @@ export function latencyChartSvg(options: { title: string; subtitle?: string; ser
       if (!Number.isFinite(v)) return;
       const top = y(v);
       const x = gx + si * barW;
-      out.push(`<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(barW - 3).toFixed(1)}" height="${(m.top + plotH - top).toFixed(1)}" fill="${colour[si]}"><title>${esc(`${s.name} ${p.label}: ${fmtMs(v)}`)}</title></rect>`);
-      out.push(`<text x="${(x + (barW - 3) / 2).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle" font-size="10" fill="#222">${esc(fmtMs(v).replace(" ms", ""))}</text>`);
+      out.push(
+        `<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(barW - 3).toFixed(1)}" height="${(m.top + plotH - top).toFixed(1)}" fill="${colour[si]}"><title>${esc(`${s.name} ${p.label}: ${fmtMs(v)}`)}</title></rect>`,
+      );
+      out.push(
+        `<text x="${(x + (barW - 3) / 2).toFixed(1)}" y="${(top - 4).toFixed(1)}" text-anchor="middle" font-size="10" fill="#222">${esc(fmtMs(v).replace(" ms", ""))}</text>`,
+      );
     });
-    out.push(`<text x="${m.left + gi * groupW + groupW / 2}" y="${m.top + plotH + 18}" text-anchor="middle" font-weight="600">${p.label}</text>`);
+    out.push(
+      `<text x="${m.left + gi * groupW + groupW / 2}" y="${m.top + plotH + 18}" text-anchor="middle" font-weight="600">${p.label}</text>`,
+    );
   });
   out.push(`<line x1="${m.left}" x2="${W - m.right}" y1="${m.top + plotH}" y2="${m.top + plotH}" stroke="#888"/>`);
   series.forEach((s, si) => {

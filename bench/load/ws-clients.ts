@@ -50,7 +50,10 @@ const url = values.url;
 const clients = Number(values.clients);
 const firstUser = Number(values["first-user"]);
 const expectPerClient = Number(values.expect);
-const localAddresses = values["local-addresses"].split(",").map((s) => s.trim()).filter(Boolean);
+const localAddresses = values["local-addresses"]
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 const concurrency = Number(values["connect-concurrency"]);
 const connectTimeoutMs = Number(values["connect-timeout-ms"]);
 const maxRunMs = Number(values["max-run-ms"]);

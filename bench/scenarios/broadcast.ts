@@ -53,7 +53,10 @@ export function broadcastParamsFromArgs(override: { clients?: number } = {}): Br
   const clients = override.clients ?? numOpt("clients", 1_000);
   return {
     clients,
-    messages: override.clients !== undefined ? Math.max(20, Math.round(200_000 / clients)) : numOpt("messages", Math.max(20, Math.round(200_000 / clients))),
+    messages:
+      override.clients !== undefined
+        ? Math.max(20, Math.round(200_000 / clients))
+        : numOpt("messages", Math.max(20, Math.round(200_000 / clients))),
     rate: numOpt("rate", 0),
     warmup: numOpt("warmup", 10),
     clientProcs: numOpt("client-procs", 1),
@@ -128,9 +131,11 @@ async function measure(t: Target, p: BroadcastParams): Promise<SystemResult> {
     };
     if (before && after && s.received > 0) figures.serverCpuMsPer1k = ((after.cpuMs - before.cpuMs) / s.received) * 1000;
     const notes: string[] = [];
-    if (fleet.connected < p.clients) notes.push(`${p.clients - fleet.connected} of ${p.clients} clients failed to connect (${fleet.firstError})`);
+    if (fleet.connected < p.clients)
+      notes.push(`${p.clients - fleet.connected} of ${p.clients} clients failed to connect (${fleet.firstError})`);
     if (s.received < p.clients * p.messages) notes.push(`${p.clients * p.messages - s.received} deliveries missing`);
-    if (box.foreignShare > 0.1) notes.push(`other work on the box took ${Math.round(box.foreignShare * 100)}% of its CPU during the run: noisy`);
+    if (box.foreignShare > 0.1)
+      notes.push(`other work on the box took ${Math.round(box.foreignShare * 100)}% of its CPU during the run: noisy`);
     return {
       name: t.name,
       status: "ok",
@@ -240,7 +245,12 @@ export async function runHeraldBroadcast(p: BroadcastParams): Promise<SystemResu
           await sleep(300);
         },
         async send(q) {
-          const { startMs, endMs } = await paced(q.messages, q.rate, (k) => n.send(broadcastRequest(users, nowMs(), k, false)), q.heraldInFlight);
+          const { startMs, endMs } = await paced(
+            q.messages,
+            q.rate,
+            (k) => n.send(broadcastRequest(users, nowMs(), k, false)),
+            q.heraldInFlight,
+          );
           return { sendStartMs: startMs, sendEndMs: endMs };
         },
       },
@@ -258,7 +268,9 @@ export async function runHeraldBroadcast(p: BroadcastParams): Promise<SystemResu
 export async function runBroadcast(p: BroadcastParams): Promise<ScenarioResult> {
   const started = new Date();
   const t0 = nowMs();
-  process.stdout.write(`\n-- broadcast: ${p.clients} clients x ${p.messages} messages (${p.rate > 0 ? `${p.rate}/s` : "as fast as possible"})\n`);
+  process.stdout.write(
+    `\n-- broadcast: ${p.clients} clients x ${p.messages} messages (${p.rate > 0 ? `${p.rate}/s` : "as fast as possible"})\n`,
+  );
   const run = async (sys: BroadcastParams["systems"][number]): Promise<SystemResult> => {
     process.stdout.write(`   ${sys}...`);
     let best: SystemResult | undefined;
@@ -267,7 +279,10 @@ export async function runBroadcast(p: BroadcastParams): Promise<ScenarioResult> 
       const quiet = await waitForQuiet();
       const r = sys === "herald" ? await runHeraldBroadcast(p) : await runBaseline(sys, p);
       r.details = { ...r.details, busyShareBeforeStart: quiet.busyShare, waitedForQuietMs: quiet.waitedMs, attempts: attempt + 1 };
-      if (quiet.busyShare >= 0.15) r.note = [r.note, `box already ${Math.round(quiet.busyShare * 100)}% busy with other work at start: noisy`].filter(Boolean).join("; ");
+      if (quiet.busyShare >= 0.15)
+        r.note = [r.note, `box already ${Math.round(quiet.busyShare * 100)}% busy with other work at start: noisy`]
+          .filter(Boolean)
+          .join("; ");
       if (!best || (r.status === "ok" && (best.status !== "ok" || foreign(r) < foreign(best)))) best = r;
       if (r.status !== "ok" || foreign(r) <= p.maxForeign) break;
       if (attempt < p.retries) process.stdout.write(` disturbed (${Math.round(foreign(r) * 100)}% of CPU to other work), again...`);
@@ -288,10 +303,16 @@ export async function runBroadcast(p: BroadcastParams): Promise<ScenarioResult> 
     if (ok.length === 0) return all[all.length - 1]!;
     const median = ok[Math.floor((ok.length - 1) / 2)]!;
     if (all.length > 1)
-      median.details = { ...median.details, runs: all.map((r) => ({ status: r.status, ...r.figures })), reported: `median of ${ok.length} by deliveries/s` };
+      median.details = {
+        ...median.details,
+        runs: all.map((r) => ({ status: r.status, ...r.figures })),
+        reported: `median of ${ok.length} by deliveries/s`,
+      };
     return median;
   };
-  const herald: SystemResult = runs.has("herald") ? pick("herald") : { name: "Herald", status: "skipped", note: "not selected (--systems)", figures: {} };
+  const herald: SystemResult = runs.has("herald")
+    ? pick("herald")
+    : { name: "Herald", status: "skipped", note: "not selected (--systems)", figures: {} };
   const baselines: SystemResult[] = order.filter((x) => x !== "herald").map(pick);
   const result: ScenarioResult = {
     scenario: `broadcast-${p.clients}`,

@@ -80,8 +80,17 @@ function levels(p: GrowthParams): Level[] {
     const users = p.baseUsers * m;
     const inFlight = p.baseInFlight * m;
     const rows = p.rowsPerUser * users;
-    if (inFlight * p.batch > users) throw new Error(`at ${m}x, ${inFlight} batches of ${p.batch} in flight exceed ${users} users: concurrent batches would share users`);
-    return { m, key: `x${m}`, users, inFlight, rows, batches: Math.ceil(rows / p.batch), label: `${m}x (${inFlight} in flight, ${users.toLocaleString("en-US")} users)` };
+    if (inFlight * p.batch > users)
+      throw new Error(`at ${m}x, ${inFlight} batches of ${p.batch} in flight exceed ${users} users: concurrent batches would share users`);
+    return {
+      m,
+      key: `x${m}`,
+      users,
+      inFlight,
+      rows,
+      batches: Math.ceil(rows / p.batch),
+      label: `${m}x (${inFlight} in flight, ${users.toLocaleString("en-US")} users)`,
+    };
   });
 }
 
@@ -98,7 +107,9 @@ const PER_LEVEL: (Omit<FigureDef, "key"> & { k: string })[] = [
 ];
 
 export function figureDefs(p: GrowthParams): FigureDef[] {
-  return levels(p).flatMap((l) => PER_LEVEL.map((f) => ({ key: `${l.key}_${f.k}`, label: `${l.label}: ${f.label}`, unit: f.unit, better: f.better })));
+  return levels(p).flatMap((l) =>
+    PER_LEVEL.map((f) => ({ key: `${l.key}_${f.k}`, label: `${l.label}: ${f.label}`, unit: f.unit, better: f.better })),
+  );
 }
 
 /** Rows per transaction of the measured rows (content.i >= 0), from their xmin. */
@@ -127,17 +138,22 @@ export async function runPgLevel(p: GrowthParams, l: Level): Promise<SystemResul
     await pool.query(SCHEMA);
     // Open every pool connection (the Herald node's pool is open too), and warm up.
     let g = 0;
-    await paced(p.warmupBatches * Math.max(1, l.inFlight / 2), 0, async () => {
-      const first = g;
-      g += p.batch;
-      // Warm-up rows get negative content.i so txStats leaves them out.
-      const params = batchParams(first, p.batch, l.users);
-      params[4] = (params[4] as string[]).map((c) => {
-        const o = JSON.parse(c) as { t: number; i: number };
-        return JSON.stringify({ t: o.t, i: -1 - o.i });
-      });
-      await pool.query(INSERT_BATCH, params);
-    }, l.inFlight);
+    await paced(
+      p.warmupBatches * Math.max(1, l.inFlight / 2),
+      0,
+      async () => {
+        const first = g;
+        g += p.batch;
+        // Warm-up rows get negative content.i so txStats leaves them out.
+        const params = batchParams(first, p.batch, l.users);
+        params[4] = (params[4] as string[]).map((c) => {
+          const o = JSON.parse(c) as { t: number; i: number };
+          return JSON.stringify({ t: o.t, i: -1 - o.i });
+        });
+        await pool.query(INSERT_BATCH, params);
+      },
+      l.inFlight,
+    );
     const pids = await backendPids(db.name).catch(() => [] as number[]);
     const pgCpu = cpuSnapshot(pids);
     const meter = new BoxMeter();
@@ -167,9 +183,23 @@ export async function runPgLevel(p: GrowthParams, l: Level): Promise<SystemResul
       name,
       status: "ok",
       note: gaps > 0 ? `${gaps} users with seq gaps` : undefined,
-      figures: { perSec: l.rows / (wallMs / 1000), callP50: h.p50, callP99: h.p99, pgCpu: (pgCpuMs / wallMs) * 100, rowsPerTx: tx.rows / tx.txs },
+      figures: {
+        perSec: l.rows / (wallMs / 1000),
+        callP50: h.p50,
+        callP99: h.p99,
+        pgCpu: (pgCpuMs / wallMs) * 100,
+        rowsPerTx: tx.rows / tx.txs,
+      },
       latency: h,
-      details: { statementLatency: h, wallMs, pgCpuMs, transactions: tx, gaps, boxBusyShare: box.busyShare, foreignCpuShare: box.foreignShare },
+      details: {
+        statementLatency: h,
+        wallMs,
+        pgCpuMs,
+        transactions: tx,
+        gaps,
+        boxBusyShare: box.busyShare,
+        foreignCpuShare: box.foreignShare,
+      },
     };
   } catch (err) {
     return { name, status: "failed", note: err instanceof Error ? err.message : String(err), figures: {} };
@@ -213,17 +243,23 @@ export async function runHeraldLevel(p: GrowthParams, l: Level): Promise<SystemR
       jwtSecret: node.jwtSecret,
       label: "herald",
     });
-    if (fleet.connected < l.users) return { name, status: "failed", note: `${l.users - fleet.connected} clients failed to connect: ${fleet.firstError}`, figures: {} };
+    if (fleet.connected < l.users)
+      return { name, status: "failed", note: `${l.users - fleet.connected} clients failed to connect: ${fleet.firstError}`, figures: {} };
     const call = (first: number, n: number, warm: boolean) => {
       const t = nowMs();
       return Array.from({ length: n }, (_, k) => targeted(userOf(first + k, l.users), t, warm ? -1 - (first + k) : first + k, true));
     };
     let g = 0;
-    await paced(p.warmupBatches * Math.max(1, l.inFlight / 2), 0, () => {
-      const first = g;
-      g += p.batch;
-      return node.send(call(first, p.batch, true));
-    }, l.inFlight);
+    await paced(
+      p.warmupBatches * Math.max(1, l.inFlight / 2),
+      0,
+      () => {
+        const first = g;
+        g += p.batch;
+        return node.send(call(first, p.batch, true));
+      },
+      l.inFlight,
+    );
     await sleep(500);
 
     const pids = await backendPids(node.db.name).catch(() => [] as number[]);
@@ -334,7 +370,11 @@ function combine(name: string, ls: Level[], runs: Map<string, SystemResult>): Sy
     out.status = "ok";
     for (const [k, v] of Object.entries(r.figures)) out.figures[`${l.key}_${k}`] = v;
     if (base?.status === "ok" && base.figures.perSec) out.figures[`${l.key}_scale`] = r.figures.perSec! / base.figures.perSec;
-    if (r.latency) out.chart!.push({ name: `${name.startsWith("Herald") ? "Herald" : "pg"} ${l.m}x${name.startsWith("Herald") ? " send->receive" : " statement"}`, summary: r.latency });
+    if (r.latency)
+      out.chart!.push({
+        name: `${name.startsWith("Herald") ? "Herald" : "pg"} ${l.m}x${name.startsWith("Herald") ? " send->receive" : " statement"}`,
+        summary: r.latency,
+      });
   }
   if (out.status !== "ok" && base) out.status = base.status;
   out.note = notes.join("; ") || undefined;
@@ -370,7 +410,9 @@ export async function runGrowth(p: GrowthParams): Promise<ScenarioResult> {
       pgRuns.set(l.key, r);
     }
   }
-  const herald = p.systems.includes("herald") ? combine("Herald", ls, heraldRuns) : { name: "Herald", status: "skipped" as const, note: "not selected (--systems)", figures: {} };
+  const herald = p.systems.includes("herald")
+    ? combine("Herald", ls, heraldRuns)
+    : { name: "Herald", status: "skipped" as const, note: "not selected (--systems)", figures: {} };
   const baselines = p.systems.includes("pg") ? [combine("raw pg (unnest + counters)", ls, pgRuns)] : [];
 
   const notes = [

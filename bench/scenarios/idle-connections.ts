@@ -311,7 +311,11 @@ async function measureIdle(t: IdleTarget, p: IdleParams): Promise<SystemResult> 
         serverProcesses: t.servers.length,
         idleEventLoopDelay: idleEld && { windowS: p.eldWindowS, perProcess: idleEld.map((e) => ({ p99: e.p99, max: e.max })) },
         helperRssPerConnKiB: t.helperPids.length ? (last.helperRssBytes - first.helperRssBytes) / connected / KIB : undefined,
-        points: points.map((pt) => ({ ...pt, rssMiB: Math.round((pt.rssBytes / MIB) * 10) / 10, heapUsedMiB: Math.round((pt.heapUsedBytes / MIB) * 10) / 10 })),
+        points: points.map((pt) => ({
+          ...pt,
+          rssMiB: Math.round((pt.rssBytes / MIB) * 10) / 10,
+          heapUsedMiB: Math.round((pt.heapUsedBytes / MIB) * 10) / 10,
+        })),
         loadGeneratorRssMiB: Math.round(loadRss / MIB),
         loadGeneratorProcesses: fleets.reduce((a, f) => a + f.children.length, 0),
         sourceAddresses: p.sourceAddresses,
@@ -334,7 +338,11 @@ export async function runRawIdle(p: IdleParams): Promise<SystemResult> {
   try {
     const servers: (IdleServer & { control: string })[] = [];
     for (let k = 0; k < layout.processes; k++) {
-      const child = spawnTs("bench/baselines/raw-ws-server.ts", { name: `raw-server-${k}`, nodeFlags: ["--max-old-space-size=16384"], ulimitNofile: layout.nofile });
+      const child = spawnTs("bench/baselines/raw-ws-server.ts", {
+        name: `raw-server-${k}`,
+        nodeFlags: ["--max-old-space-size=16384"],
+        ulimitNofile: layout.nofile,
+      });
       children.push(child);
       const { port, controlPort } = await waitReady<{ port: number; controlPort: number }>(child, 30_000);
       const control = `http://127.0.0.1:${controlPort}`;

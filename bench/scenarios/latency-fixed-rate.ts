@@ -107,12 +107,15 @@ interface Config {
 function configs(p: LatencyParams): Config[] {
   const out: Config[] = [];
   for (const nodes of p.nodes)
-    for (const mode of p.modes) out.push({ key: `${mode === "ephemeral" ? "e" : "p"}${nodes}`, label: `${mode}, ${nodes} node${nodes > 1 ? "s" : ""}`, mode, nodes });
+    for (const mode of p.modes)
+      out.push({ key: `${mode === "ephemeral" ? "e" : "p"}${nodes}`, label: `${mode}, ${nodes} node${nodes > 1 ? "s" : ""}`, mode, nodes });
   return out;
 }
 
 export function figureDefs(p: LatencyParams): FigureDef[] {
-  return configs(p).flatMap((c) => PER_CONFIG.map((f) => ({ key: `${c.key}_${f.k}`, label: `${c.label}: ${f.label}`, unit: f.unit, better: f.better })));
+  return configs(p).flatMap((c) =>
+    PER_CONFIG.map((f) => ({ key: `${c.key}_${f.k}`, label: `${c.label}: ${f.label}`, unit: f.unit, better: f.better })),
+  );
 }
 
 function plan(p: LatencyParams) {
@@ -120,7 +123,8 @@ function plan(p: LatencyParams) {
   const calls = Math.round(p.seconds * callsPerSec);
   const total = calls * p.batch;
   if (p.batch > p.users) throw new Error("--batch must not exceed --users (one call names distinct users)");
-  if (total % p.users !== 0) throw new Error(`rate x seconds (${total}) must be a multiple of --users (${p.users}) so every user gets the same count`);
+  if (total % p.users !== 0)
+    throw new Error(`rate x seconds (${total}) must be a multiple of --users (${p.users}) so every user gets the same count`);
   return { callsPerSec, calls, total, perUser: total / p.users, warmupCalls: Math.round(p.warmupSeconds * callsPerSec) };
 }
 
@@ -133,10 +137,27 @@ interface Run {
   details: Record<string, unknown>;
 }
 
-function figuresOf(hist: Histogram, received: number, firstSendMs: number, lastRecvMs: number, eld: EldSummary, cpuMs: number): Record<string, number> {
+function figuresOf(
+  hist: Histogram,
+  received: number,
+  firstSendMs: number,
+  lastRecvMs: number,
+  eld: EldSummary,
+  cpuMs: number,
+): Record<string, number> {
   const h = hist.summary();
   const wallMs = lastRecvMs - firstSendMs;
-  return { rate: received / (wallMs / 1000), p50: h.p50, p99: h.p99, p999: h.p999, max: h.max, eldP50: eld.p50, eldP99: eld.p99, eldMax: eld.max, cpu: (cpuMs / wallMs) * 100 };
+  return {
+    rate: received / (wallMs / 1000),
+    p50: h.p50,
+    p99: h.p99,
+    p999: h.p999,
+    max: h.max,
+    eldP50: eld.p50,
+    eldP99: eld.p99,
+    eldMax: eld.max,
+    cpu: (cpuMs / wallMs) * 100,
+  };
 }
 
 // ----------------------------------------------------------------- raw ws baseline
@@ -157,13 +178,26 @@ export async function runRawFixed(p: LatencyParams): Promise<Run> {
       localAddresses: loopbackAddresses(p.sourceAddresses),
       label: "raw",
     });
-    if (fleet.connected < p.users) return { status: "failed", note: `${p.users - fleet.connected} clients failed to connect: ${fleet.firstError}`, figures: {}, details: {} };
+    if (fleet.connected < p.users)
+      return {
+        status: "failed",
+        note: `${p.users - fleet.connected} clients failed to connect: ${fleet.firstError}`,
+        figures: {},
+        details: {},
+      };
     const until = Date.now() + 30_000;
     while ((await httpJson<{ connections: number }>("GET", `${control}/stats`)).connections < fleet.connected) {
       if (Date.now() > until) throw new Error("raw ws server did not see every client within 30 s");
       await sleep(100);
     }
-    const req = (count: number, warmup: number): TargetedRequest => ({ userPrefix: "u", users: p.users, batch: p.batch, rate: pl.callsPerSec, count, warmup });
+    const req = (count: number, warmup: number): TargetedRequest => ({
+      userPrefix: "u",
+      users: p.users,
+      batch: p.batch,
+      rate: pl.callsPerSec,
+      count,
+      warmup,
+    });
     if (pl.warmupCalls > 0) await httpJson("POST", `${control}/targeted`, req(0, pl.warmupCalls));
     await sleep(300);
     const eld = new EldSampler(baselineEld(controlPort));
@@ -263,7 +297,13 @@ export async function runHeraldFixed(p: LatencyParams, mode: Mode, nodeCount: nu
       jwtSecret: a.jwtSecret,
       label: "herald",
     });
-    if (fleet.connected < p.users) return { status: "failed", note: `${p.users - fleet.connected} clients failed to connect: ${fleet.firstError}`, figures: {}, details: {} };
+    if (fleet.connected < p.users)
+      return {
+        status: "failed",
+        note: `${p.users - fleet.connected} clients failed to connect: ${fleet.firstError}`,
+        figures: {},
+        details: {},
+      };
     const persistent = mode === "persistent";
     const call = (k: number, t: number, warm: boolean) =>
       Array.from({ length: p.batch }, (_, j) => {
@@ -320,9 +360,17 @@ export async function runHeraldFixed(p: LatencyParams, mode: Mode, nodeCount: nu
       p99s: [],
     };
     if (s.received < pl.total) notes.push(`${pl.total - s.received} of ${pl.total} notifications not received`);
-    if (lateCalls > 0) notes.push(`${lateCalls} of ${pl.calls} calls left more than 5 ms after their slot (sender at most ${maxLateMs.toFixed(1)} ms late)`);
+    if (lateCalls > 0)
+      notes.push(`${lateCalls} of ${pl.calls} calls left more than 5 ms after their slot (sender at most ${maxLateMs.toFixed(1)} ms late)`);
     if (peakInFlight >= p.inFlight) notes.push(`calls piled up to the --in-flight cap (${p.inFlight}): Herald did not keep the pace`);
-    const figures = figuresOf(s.hist, s.received, startMs, s.lastRecvMs, worst, cpuPerNode.reduce((x, y) => x + y, 0));
+    const figures = figuresOf(
+      s.hist,
+      s.received,
+      startMs,
+      s.lastRecvMs,
+      worst,
+      cpuPerNode.reduce((x, y) => x + y, 0),
+    );
     return {
       status: "ok",
       note: notes.join("; ") || undefined,
@@ -378,7 +426,14 @@ export async function runLatency(p: LatencyParams): Promise<ScenarioResult> {
       ` ${r.status}${r.status === "ok" ? ` (${Math.round(r.figures.rate ?? 0).toLocaleString("en-US")}/s, p50 ${r.figures.p50?.toFixed(2)} ms, p99 ${r.figures.p99?.toFixed(2)} ms, max ${r.figures.max?.toFixed(1)} ms, loop delay p99 ${r.figures.eldP99?.toFixed(1)} ms)` : ""}${r.note ? `: ${r.note}` : ""}\n`,
     );
   const retry = (f: number) => process.stdout.write(` disturbed (${Math.round(f * 100)}% of CPU to other work), again...`);
-  const asSystem = (r: Run): SystemResult => ({ name: "", status: r.status, note: r.note, figures: r.figures, latency: r.latency, details: r.details });
+  const asSystem = (r: Run): SystemResult => ({
+    name: "",
+    status: r.status,
+    note: r.note,
+    figures: r.figures,
+    latency: r.latency,
+    details: r.details,
+  });
 
   const cs = configs(p);
   // Rounds: every configuration and the baseline once per round, so slow drift in the box's
@@ -390,13 +445,21 @@ export async function runLatency(p: LatencyParams): Promise<ScenarioResult> {
     if (p.systems.includes("herald"))
       for (const c of cs) {
         process.stdout.write(`   herald ${c.label}...`);
-        const r = await quietRun(async () => asSystem(await runHeraldFixed(p, c.mode, c.nodes)), { maxForeign: p.maxForeign, retries: p.retries, onRetry: retry });
+        const r = await quietRun(async () => asSystem(await runHeraldFixed(p, c.mode, c.nodes)), {
+          maxForeign: p.maxForeign,
+          retries: p.retries,
+          onRetry: retry,
+        });
         say(r);
         heraldRuns.get(c.key)!.push(r);
       }
     if (p.systems.includes("raw")) {
       process.stdout.write("   raw ws...");
-      const r = await quietRun(async () => asSystem(await runRawFixed(p)), { maxForeign: p.maxForeign, retries: p.retries, onRetry: retry });
+      const r = await quietRun(async () => asSystem(await runRawFixed(p)), {
+        maxForeign: p.maxForeign,
+        retries: p.retries,
+        onRetry: retry,
+      });
       say(r);
       rawRuns.push(r);
     }
@@ -409,7 +472,16 @@ export async function runLatency(p: LatencyParams): Promise<ScenarioResult> {
       median.details = {
         ...median.details,
         reported: `median of ${ok.length} by p99`,
-        runs: all.map((r) => ({ status: r.status, p50: r.figures.p50, p99: r.figures.p99, p999: r.figures.p999, max: r.figures.max, eldP99: r.figures.eldP99, eldMax: r.figures.eldMax, foreignCpuShare: r.details?.foreignCpuShare })),
+        runs: all.map((r) => ({
+          status: r.status,
+          p50: r.figures.p50,
+          p99: r.figures.p99,
+          p999: r.figures.p999,
+          max: r.figures.max,
+          eldP99: r.figures.eldP99,
+          eldMax: r.figures.eldMax,
+          foreignCpuShare: r.details?.foreignCpuShare,
+        })),
       };
     return median;
   };
@@ -427,7 +499,13 @@ export async function runLatency(p: LatencyParams): Promise<ScenarioResult> {
         if (r.latency) chart.push({ name: `Herald ${c.label}`, summary: r.latency });
       }
       if (r.note) notes.push(`${c.label}: ${r.status === "ok" ? "" : `${r.status}, `}${r.note}`);
-      if (p.repeat > 1 && r.status === "ok") notes.push(`${c.label}: p99 of the ${p.repeat} runs ${heraldRuns.get(c.key)!.map((x) => x.figures.p99?.toFixed(1) ?? x.status).join(", ")} ms`);
+      if (p.repeat > 1 && r.status === "ok")
+        notes.push(
+          `${c.label}: p99 of the ${p.repeat} runs ${heraldRuns
+            .get(c.key)!
+            .map((x) => x.figures.p99?.toFixed(1) ?? x.status)
+            .join(", ")} ms`,
+        );
       herald.details![c.key] = { status: r.status, note: r.note, latency: r.latency, ...r.details };
     }
     herald.status = anyOk ? "ok" : "failed";
@@ -438,8 +516,18 @@ export async function runLatency(p: LatencyParams): Promise<ScenarioResult> {
   const baselines: SystemResult[] = [];
   if (p.systems.includes("raw")) {
     const r = pick(rawRuns);
-    const raw: SystemResult = { name: "raw ws", status: r.status, note: r.note, figures: {}, latency: r.latency, details: { latency: r.latency, ...r.details } };
-    if (p.repeat > 1 && r.status === "ok") raw.note = [raw.note, `p99 of the ${p.repeat} runs ${rawRuns.map((x) => x.figures.p99?.toFixed(2) ?? x.status).join(", ")} ms`].filter(Boolean).join("; ");
+    const raw: SystemResult = {
+      name: "raw ws",
+      status: r.status,
+      note: r.note,
+      figures: {},
+      latency: r.latency,
+      details: { latency: r.latency, ...r.details },
+    };
+    if (p.repeat > 1 && r.status === "ok")
+      raw.note = [raw.note, `p99 of the ${p.repeat} runs ${rawRuns.map((x) => x.figures.p99?.toFixed(2) ?? x.status).join(", ")} ms`]
+        .filter(Boolean)
+        .join("; ");
     // One baseline run stands beside every Herald configuration.
     if (r.status === "ok") for (const c of cs) for (const [k, v] of Object.entries(r.figures)) raw.figures[`${c.key}_${k}`] = v;
     baselines.push(raw);
@@ -450,7 +538,8 @@ export async function runLatency(p: LatencyParams): Promise<ScenarioResult> {
     "Event-loop delay: Node's monitorEventLoopDelay at 10 ms resolution (prom-client's default metrics for Herald, read from /metrics; the same histogram in the raw ws server, read from its control channel), reset just before the measured sends and read once after the last receive, so p50/p99/max cover every 10 ms tick of the run; figures are the delay beyond the 10 ms tick, of the worse node when there are two.",
     "server CPU: the server process(es)' CPU time over first send to last receive, in % of one core (two nodes: summed).",
   ];
-  for (const c of cs) if (p.systems.includes("herald")) notes.push(`target ${verdict(c.label, herald.figures[`${c.key}_p99`], TARGET_P99[c.mode])}`);
+  for (const c of cs)
+    if (p.systems.includes("herald")) notes.push(`target ${verdict(c.label, herald.figures[`${c.key}_p99`], TARGET_P99[c.mode])}`);
   const machine = machineInfo();
   machine.postgres = await postgresVersion();
   const result: ScenarioResult = {

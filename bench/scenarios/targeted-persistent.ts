@@ -164,7 +164,12 @@ export async function runPgBaseline(p: TargetedParams): Promise<SystemResult> {
   try {
     db = await createScratchDb();
   } catch (err) {
-    return { name, status: "failed", note: `no Postgres at 127.0.0.1:5432: ${err instanceof Error ? err.message : String(err)}`, figures: {} };
+    return {
+      name,
+      status: "failed",
+      note: `no Postgres at 127.0.0.1:5432: ${err instanceof Error ? err.message : String(err)}`,
+      figures: {},
+    };
   }
   const pool = new pg.Pool({ connectionString: db.url, max: Math.max(p.inFlight, p.unaryInFlight) });
   // Idle clients still closing when the scratch database is dropped (with force) report an error: expected.
@@ -283,7 +288,8 @@ export async function runHeraldTargeted(p: TargetedParams): Promise<SystemResult
         notes.push(`no client could connect (${fleet.firstError}); delivery not measured`);
         await fleet.stop();
         fleet = undefined;
-      } else if (fleet.connected < p.users) notes.push(`${p.users - fleet.connected} of ${p.users} clients failed to connect (${fleet.firstError})`);
+      } else if (fleet.connected < p.users)
+        notes.push(`${p.users - fleet.connected} of ${p.users} clients failed to connect (${fleet.firstError})`);
     } else notes.push(WS_GATEWAY_MISSING);
 
     let g = 0;
@@ -375,7 +381,8 @@ export async function runHeraldTargeted(p: TargetedParams): Promise<SystemResult
       figures.deliveryP50 = deliveryLatency.p50;
       figures.deliveryP99 = deliveryLatency.p99;
       figures.deliveryP999 = deliveryLatency.p999;
-      if (delivered.received < delivered.expected) notes.push(`${delivered.expected - delivered.received} of ${delivered.expected} pushes not received`);
+      if (delivered.received < delivered.expected)
+        notes.push(`${delivered.expected - delivered.received} of ${delivered.expected} pushes not received`);
     }
     return {
       name,
@@ -393,7 +400,12 @@ export async function runHeraldTargeted(p: TargetedParams): Promise<SystemResult
         unaryRpcLatency: us,
         deliveryLatency,
         unaryDeliveryLatency: unaryDelivered?.hist.summary(),
-        delivered: delivered && { received: delivered.received, expected: delivered.expected, perClientMin: delivered.perClientMin, clientCpuMs: delivered.clientCpuMs },
+        delivered: delivered && {
+          received: delivered.received,
+          expected: delivered.expected,
+          perClientMin: delivered.perClientMin,
+          clientCpuMs: delivered.clientCpuMs,
+        },
         stored,
         sent: g,
         serverCpuMs: before && after ? after.cpuMs - before.cpuMs : undefined,
@@ -425,7 +437,10 @@ export async function runTargeted(p: TargetedParams): Promise<ScenarioResult> {
     const quiet = await waitForQuiet();
     herald = await runHeraldTargeted(p);
     herald.details = { ...herald.details, busyShareBeforeStart: quiet.busyShare, waitedForQuietMs: quiet.waitedMs };
-    if (quiet.busyShare >= 0.15) herald.note = [herald.note, `box already ${Math.round(quiet.busyShare * 100)}% busy with other work at start: noisy`].filter(Boolean).join("; ");
+    if (quiet.busyShare >= 0.15)
+      herald.note = [herald.note, `box already ${Math.round(quiet.busyShare * 100)}% busy with other work at start: noisy`]
+        .filter(Boolean)
+        .join("; ");
     say(herald);
   }
   const baselines: SystemResult[] = [];
@@ -434,7 +449,10 @@ export async function runTargeted(p: TargetedParams): Promise<ScenarioResult> {
     const quiet = await waitForQuiet();
     const r = await runPgBaseline(p);
     r.details = { ...r.details, busyShareBeforeStart: quiet.busyShare, waitedForQuietMs: quiet.waitedMs };
-    if (quiet.busyShare >= 0.15) r.note = [r.note, `box already ${Math.round(quiet.busyShare * 100)}% busy with other work at start: noisy`].filter(Boolean).join("; ");
+    if (quiet.busyShare >= 0.15)
+      r.note = [r.note, `box already ${Math.round(quiet.busyShare * 100)}% busy with other work at start: noisy`]
+        .filter(Boolean)
+        .join("; ");
     say(r);
     baselines.push(r);
   }

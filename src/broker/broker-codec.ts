@@ -25,7 +25,12 @@ export function encodeEvent(originNode: string, topic: Topic, e: UserEvent): Uin
     case "close":
       msg.kind = {
         $case: "close",
-        value: { kind: KIND_TO_PROTO[e.close.kind], reason: e.close.reason, exceptSessionIds: e.close.exceptSessionIds, sessionIds: e.close.sessionIds },
+        value: {
+          kind: KIND_TO_PROTO[e.close.kind],
+          reason: e.close.reason,
+          exceptSessionIds: e.close.exceptSessionIds,
+          sessionIds: e.close.sessionIds,
+        },
       };
       break;
     case "opened":
@@ -51,10 +56,16 @@ export function decodeEvent(data: Uint8Array): { topic: Topic; event: UserEvent 
       if (!kind) return null;
       return {
         topic,
-        event: { kind: "close", close: { kind, reason: k.value.reason, exceptSessionIds: k.value.exceptSessionIds, sessionIds: k.value.sessionIds } },
+        event: {
+          kind: "close",
+          close: { kind, reason: k.value.reason, exceptSessionIds: k.value.exceptSessionIds, sessionIds: k.value.sessionIds },
+        },
       };
     }
     case "opened":
-      return { topic, event: { kind: "opened", sessionId: k.value.sessionId, openedAtMs: Number(k.value.openedAtMs), originNode: m.originNode } };
+      return {
+        topic,
+        event: { kind: "opened", sessionId: k.value.sessionId, openedAtMs: Number(k.value.openedAtMs), originNode: m.originNode },
+      };
   }
 }

@@ -59,5 +59,7 @@ export function natsAuthOptions(auth: NatsAuthConfig): NatsAuthOptions {
 
 /** True when the options authenticate this node (TLS alone does not; a client certificate does). */
 export function hasCredentials(options: NatsAuthOptions): boolean {
-  return options.user !== undefined || options.token !== undefined || options.authenticator !== undefined || options.tls?.cert !== undefined;
+  return (
+    options.user !== undefined || options.token !== undefined || options.authenticator !== undefined || options.tls?.cert !== undefined
+  );
 }

@@ -61,7 +61,8 @@ export class NatsBroker implements Broker {
 
   subscribe(topic: Topic, listener: (event: UserEvent) => void): Subscription {
     const nc = this.#link.connection;
-    if (this.#listeners.add(topic, listener)) this.#subs.set(topic, nc.subscribe(Subjects.topic(topic), { callback: (err, msg) => this.#receive(err, msg) }));
+    if (this.#listeners.add(topic, listener))
+      this.#subs.set(topic, nc.subscribe(Subjects.topic(topic), { callback: (err, msg) => this.#receive(err, msg) }));
     // The flush round trip guarantees the server has the SUB before anything published after it.
     const ready = nc.isClosed() ? Promise.resolve() : nc.flush().catch(() => undefined);
     return {

@@ -30,7 +30,9 @@ export class NatsLink {
   static async connect(options: { servers: string[]; auth: NatsAuthConfig; nodeId: string; log: Logger }): Promise<NatsLink> {
     const auth = natsAuthOptions(options.auth);
     if (!hasCredentials(auth))
-      options.log.warn("NATS without credentials: whoever can publish on Herald's subjects can forge notifications (see the README's trust boundary)");
+      options.log.warn(
+        "NATS without credentials: whoever can publish on Herald's subjects can forge notifications (see the README's trust boundary)",
+      );
     try {
       const nc = await connect({
         servers: options.servers,
@@ -81,8 +83,13 @@ export class NatsLink {
 /** A connect failure as an operator reads it: which servers, and whether the credentials were refused. */
 function connectError(err: unknown, servers: string[]): Error {
   const where = servers.join(",");
-  if (err instanceof NatsError && (err.code === ErrorCode.AuthorizationViolation || err.code === ErrorCode.AuthenticationExpired || err.code === ErrorCode.BadCreds))
-    return new Error(`NATS at ${where} refused this node's credentials (${err.message}): check NATS_URL and the HERALD_NATS_* variables`, { cause: err });
+  if (
+    err instanceof NatsError &&
+    (err.code === ErrorCode.AuthorizationViolation || err.code === ErrorCode.AuthenticationExpired || err.code === ErrorCode.BadCreds)
+  )
+    return new Error(`NATS at ${where} refused this node's credentials (${err.message}): check NATS_URL and the HERALD_NATS_* variables`, {
+      cause: err,
+    });
   if (err instanceof NatsError && err.code === ErrorCode.ServerOptionNotAvailable && /tls/i.test(err.message))
     return new Error(`NATS at ${where} does not offer TLS, which a tls:// URL or HERALD_NATS_TLS_* asks for`, { cause: err });
   return new Error(`cannot connect to NATS at ${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

@@ -140,7 +140,12 @@ export class InboxService {
     const page = hasMore ? rows.slice(0, limit) : rows;
     const last = page[page.length - 1];
     if (req.direction === "forward") {
-      return { notifications: page, nextCursor: this.#cursors.encode(userId, "forward", last ? last.seq : position), syncCursor: "", hasMore };
+      return {
+        notifications: page,
+        nextCursor: this.#cursors.encode(userId, "forward", last ? last.seq : position),
+        syncCursor: "",
+        hasMore,
+      };
     }
     return {
       notifications: page,
@@ -262,7 +267,14 @@ export class InboxService {
       .publish(userTopic(userId), {
         kind: "system_event",
         exceptSessionId: origin.sessionId ?? "",
-        event: { code, reason: "", notificationIds: data.notificationIds, upToSeq: data.upToSeq ?? 0, unreadCount: data.unreadCount, time: new Date() },
+        event: {
+          code,
+          reason: "",
+          notificationIds: data.notificationIds,
+          upToSeq: data.upToSeq ?? 0,
+          unreadCount: data.unreadCount,
+          time: new Date(),
+        },
       })
       .catch((err) => this.#log.warn({ err, userId }, "state-sync publish failed"));
   }

@@ -1,9 +1,4 @@
-import type {
-  InboxQuery,
-  MarkReadTarget,
-  Notification,
-  SystemEvent,
-} from "./notification.js";
+import type { InboxQuery, MarkReadTarget, Notification, SystemEvent } from "./notification.js";
 import type { Topic } from "./topic.js";
 
 /** A notification to store, with its id and time already assigned. */
@@ -79,7 +74,7 @@ export interface CloseCommand {
  */
 export type UserEvent =
   | { kind: "notification"; notification: Notification }
-  | { kind: "system_event"; event: SystemEvent; /** Session that caused it; it is not told. */ exceptSessionId: string }
+  | { kind: "system_event"; event: SystemEvent /** Session that caused it; it is not told. */; exceptSessionId: string }
   | { kind: "close"; close: CloseCommand }
   | { kind: "opened"; sessionId: string; openedAtMs: number; originNode: string };
 

@@ -118,7 +118,8 @@ export function checkOutgoing(field: string, n: OutgoingNotification, now: Date)
   });
   if (!Number.isInteger(n.code) || n.code <= 0)
     throw HeraldError.invalid(`${field}.code`, "must be > 0 (codes <= 0 are reserved for system events)");
-  if (byteLength(n.subject) > Limits.maxSubjectBytes) throw HeraldError.invalid(`${field}.subject`, `longer than ${Limits.maxSubjectBytes} bytes`);
+  if (byteLength(n.subject) > Limits.maxSubjectBytes)
+    throw HeraldError.invalid(`${field}.subject`, `longer than ${Limits.maxSubjectBytes} bytes`);
   checkText(`${field}.subject`, n.subject);
   if (n.content === null || typeof n.content !== "object" || Array.isArray(n.content))
     throw HeraldError.invalid(`${field}.content`, "must be a JSON object");

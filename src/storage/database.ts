@@ -140,7 +140,10 @@ export async function migrateLatest(db: Knex): Promise<string[]> {
     await conn.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
     try {
       if (await db.schema.hasTable(`${MIGRATION_TABLE}_lock`)) {
-        await db.raw(`delete from ?? where "index" > (select min("index") from ??)`, [`${MIGRATION_TABLE}_lock`, `${MIGRATION_TABLE}_lock`]);
+        await db.raw(`delete from ?? where "index" > (select min("index") from ??)`, [
+          `${MIGRATION_TABLE}_lock`,
+          `${MIGRATION_TABLE}_lock`,
+        ]);
         await db.migrate.forceFreeMigrationsLock(migrationConfig);
       }
       return await runLatest(db);

@@ -56,7 +56,9 @@ export function mapDbError(err: unknown): HeraldError {
   if (
     e?.name === "KnexTimeoutError" ||
     (typeof e?.code === "string" && (UNAVAILABLE_ERRNO.has(e.code) || UNAVAILABLE_SQLSTATE.test(e.code))) ||
-    /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error|not queryable|Query read timeout/i.test(msg)
+    /Connection terminated|connection timeout|timeout expired|Client has encountered a connection error|not queryable|Query read timeout/i.test(
+      msg,
+    )
   ) {
     return new HeraldError("unavailable", "database unavailable", { cause });
   }

@@ -163,7 +163,14 @@ export function buildInsertPayload(input: NewNotification[]): InsertPayload {
       }
       keys.set(r.idempotencyKey, ord);
     }
-    const row: Row = { ord, id: r.id, user_id: r.userId, code: r.code, created_at: r.createdAt.toISOString(), expire_at: r.expireAt ? r.expireAt.toISOString() : null };
+    const row: Row = {
+      ord,
+      id: r.id,
+      user_id: r.userId,
+      code: r.code,
+      created_at: r.createdAt.toISOString(),
+      expire_at: r.expireAt ? r.expireAt.toISOString() : null,
+    };
     if (r.idempotencyKey !== "") row.idempotency_key = r.idempotencyKey;
     let candidates = groups.get(r.content);
     if (!candidates) groups.set(r.content, (candidates = []));

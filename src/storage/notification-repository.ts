@@ -150,7 +150,10 @@ export class NotificationRepository implements NotificationStore {
       let total = 0;
       for (;;) {
         const slice = this.#db("notifications").select("id").where("expire_at", "<=", now).limit(5000);
-        const rows: Array<{ content_id: string | null }> = await this.#db("notifications").whereIn("id", slice).delete().returning("content_id");
+        const rows: Array<{ content_id: string | null }> = await this.#db("notifications")
+          .whereIn("id", slice)
+          .delete()
+          .returning("content_id");
         await this.#deleteUnreferencedBodies(rows);
         total += rows.length;
         if (rows.length < 5000) return total;

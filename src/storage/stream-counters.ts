@@ -69,7 +69,10 @@ export class StreamCounters {
    * each stream's range. Run it in the transaction that inserts the rows: the
    * counters stay locked until it commits.
    */
-  async advance(runner: Knex | Knex.Transaction, increments: ReadonlyMap<string, number>): Promise<Map<string, { first: number; last: number }>> {
+  async advance(
+    runner: Knex | Knex.Transaction,
+    increments: ReadonlyMap<string, number>,
+  ): Promise<Map<string, { first: number; last: number }>> {
     const out = new Map<string, { first: number; last: number }>();
     if (increments.size === 0) return out;
     const json = JSON.stringify([...increments].map(([key, n]) => ({ key, n })));

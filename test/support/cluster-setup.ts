@@ -35,13 +35,9 @@ export interface TestCluster {
  * `databaseUrl` overrides the nodes' DATABASE_URL (e.g. a TcpProxy in front of
  * `db`). On failure, everything started so far is cleaned up.
  */
-export async function startCluster(options: {
-  nodeIds?: string[];
-  env?: Record<string, string>;
-  nats?: NatsCluster;
-  db?: TestDatabase;
-  databaseUrl?: string;
-} = {}): Promise<TestCluster> {
+export async function startCluster(
+  options: { nodeIds?: string[]; env?: Record<string, string>; nats?: NatsCluster; db?: TestDatabase; databaseUrl?: string } = {},
+): Promise<TestCluster> {
   const ownNats = options.nats === undefined;
   const ownDb = options.db === undefined;
   let nats: NatsCluster | undefined = options.nats;
@@ -88,7 +84,9 @@ export async function startCluster(options: {
     diagnostics: (lines = 60) => `${nodeDiagnostics(nodes, lines).diagnostics()}\n${n.diagnostics(Math.ceil(lines / 2))}`,
     clientsFor(users, checker, more = () => ({})) {
       const pool = () => nodes.map((node) => node.wsUrl);
-      const made = users.map((u, i) => new LogicalClient({ userId: u, clientId: `${u}/dev`, pool, startAt: i % nodes.length, checker, ...more(i) }));
+      const made = users.map(
+        (u, i) => new LogicalClient({ userId: u, clientId: `${u}/dev`, pool, startAt: i % nodes.length, checker, ...more(i) }),
+      );
       clients.push(...made);
       return made;
     },

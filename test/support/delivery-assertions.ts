@@ -13,5 +13,6 @@ const ALWAYS: readonly Anomaly[] = ["lost", "duplicatedAfterDedupe", "unexpected
  * summary.
  */
 export function assertClean(r: DeliveryReport, what: string, also: readonly Anomaly[] = []): void {
-  for (const field of [...ALWAYS, ...also]) assert.equal(r[field], 0, `${what}: ${field}: ${r.examples[field].join("; ")}\n${summarize(r)}`);
+  for (const field of [...ALWAYS, ...also])
+    assert.equal(r[field], 0, `${what}: ${field}: ${r.examples[field].join("; ")}\n${summarize(r)}`);
 }

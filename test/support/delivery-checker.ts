@@ -302,7 +302,10 @@ export class DeliveryChecker {
         if (s.persistent) {
           lost++;
           missedBySome = true;
-          note(ex.lost, () => `send ${s.ref} (id ${[...s.ids].join("/") || "?"}, seq ${s.seq ?? "?"}) of ${s.userId} never reached ${c.clientId}`);
+          note(
+            ex.lost,
+            () => `send ${s.ref} (id ${[...s.ids].join("/") || "?"}, seq ${s.seq ?? "?"}) of ${s.userId} never reached ${c.clientId}`,
+          );
         } else ephemeralMissed++;
       }
       if (missedBySome) lostSends++;
@@ -329,7 +332,12 @@ export class DeliveryChecker {
       outOfOrder,
       seqMismatch,
       ephemeralMissed,
-      reconnects: { count: rs.length, p50: percentile(rs, 50), p99: percentile(rs, 99), max: rs.length > 0 ? rs[rs.length - 1]! : Number.NaN },
+      reconnects: {
+        count: rs.length,
+        p50: percentile(rs, 50),
+        p99: percentile(rs, 99),
+        max: rs.length > 0 ? rs[rs.length - 1]! : Number.NaN,
+      },
       examples: ex,
     };
   }

@@ -1,23 +1,8 @@
 import assert from "node:assert/strict";
-import {
-  type CallOptions,
-  type ClientUnaryCall,
-  credentials,
-  Metadata,
-  type ServiceError,
-  status,
-} from "@grpc/grpc-js";
+import { type CallOptions, type ClientUnaryCall, credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
 import { DEV_API_KEY } from "../../src/config.js";
-import {
-  ListDirection,
-  type InboxPage,
-  type InboxQuery,
-  SystemFilter,
-} from "../../gen/herald/v1/notification.js";
-import {
-  NotificationServiceClient,
-  type OutgoingNotification,
-} from "../../gen/herald/v1/notification_service.js";
+import { ListDirection, type InboxPage, type InboxQuery, SystemFilter } from "../../gen/herald/v1/notification.js";
+import { NotificationServiceClient, type OutgoingNotification } from "../../gen/herald/v1/notification_service.js";
 
 /** Per-call options: `apiKey: null` sends no authorization metadata at all. */
 export interface CallOpts {
@@ -123,11 +108,7 @@ export async function assertGrpcError(promise: Promise<unknown>, code: status, m
   }
   assert.ok(caught !== undefined, `expected gRPC status ${status[code]}, but the call succeeded`);
   const e = caught as ServiceError;
-  assert.equal(
-    e.code,
-    code,
-    `expected gRPC status ${status[code]}, got ${status[e.code] ?? e.code}: ${e.details ?? e.message}`,
-  );
+  assert.equal(e.code, code, `expected gRPC status ${status[code]}, got ${status[e.code] ?? e.code}: ${e.details ?? e.message}`);
   if (message) assert.match(e.details, message);
   return e;
 }

@@ -95,7 +95,8 @@ export class HeraldNode {
     // The caller's own Herald configuration (e.g. HERALD_API_KEYS in the shell) must not leak into the node.
     const inherited: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) {
-      if (v === undefined || (k.startsWith("HERALD_") && !k.startsWith("HERALD_TEST_")) || k === "DATABASE_URL" || k === "NATS_URL") continue;
+      if (v === undefined || (k.startsWith("HERALD_") && !k.startsWith("HERALD_TEST_")) || k === "DATABASE_URL" || k === "NATS_URL")
+        continue;
       inherited[k] = v;
     }
     const env: Record<string, string> = {
@@ -232,6 +233,9 @@ export async function startNodes(optionsList: HeraldNodeOptions[]): Promise<Hera
 /** Every node's ports, exits and last log lines, for `withDiagnostics`. */
 export function nodeDiagnostics(nodes: readonly HeraldNode[], lines = 60): Diagnosable {
   return {
-    diagnostics: (n = lines) => nodes.map((h) => `---- node ${h.nodeId} (http ${h.httpPort}, grpc ${h.grpcPort}, exits ${JSON.stringify(h.exits)})\n${h.log.tail(n)}`).join("\n"),
+    diagnostics: (n = lines) =>
+      nodes
+        .map((h) => `---- node ${h.nodeId} (http ${h.httpPort}, grpc ${h.grpcPort}, exits ${JSON.stringify(h.exits)})\n${h.log.tail(n)}`)
+        .join("\n"),
   };
 }

@@ -26,7 +26,10 @@ export interface TestHerald {
  * 127.0.0.1 with ephemeral gRPC and HTTP ports and a silent logger. `env`
  * overrides any variable (e.g. HERALD_API_KEYS, HERALD_GRPC_MAX_MESSAGE_BYTES).
  */
-export async function startTestHerald(db: TestDatabase | { env: Record<string, string> }, env: Record<string, string> = {}): Promise<TestHerald> {
+export async function startTestHerald(
+  db: TestDatabase | { env: Record<string, string> },
+  env: Record<string, string> = {},
+): Promise<TestHerald> {
   if ("options" in db && db.options.kind === "pglite" && db.options.dataDir === null)
     throw new Error("an in-memory PGlite database cannot be handed to a Herald node; create it with a data directory");
   const config = loadConfig({

@@ -274,6 +274,9 @@ export async function stopClients(clients: readonly LogicalClient[]): Promise<vo
  */
 export async function flushClients(clients: readonly LogicalClient[], timeoutMs = 30_000): Promise<void> {
   const live = clients.filter((c) => !c.stopped);
-  await waitFor(() => live.every((c) => c.open), { timeoutMs, message: `every client in session (${live.filter((c) => !c.open).length} not)` });
+  await waitFor(() => live.every((c) => c.open), {
+    timeoutMs,
+    message: `every client in session (${live.filter((c) => !c.open).length} not)`,
+  });
   await Promise.all(live.map((c) => c.request({ ping: {} })));
 }

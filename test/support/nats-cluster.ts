@@ -133,7 +133,9 @@ export class NatsCluster {
    * `config` is nats-server configuration text (e.g. an `authorization` block) given to every server
    * with `-c`; `files` are written into the servers' directory first (`{{dir}}` in `config` is that directory).
    */
-  static async start(options: { size?: number; clusterName?: string; config?: string; files?: Record<string, string> } = {}): Promise<NatsCluster> {
+  static async start(
+    options: { size?: number; clusterName?: string; config?: string; files?: Record<string, string> } = {},
+  ): Promise<NatsCluster> {
     const size = options.size ?? 3;
     const dir = mkdtempSync(path.join(os.tmpdir(), "herald-nats-"));
     for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(path.join(dir, name), text);
@@ -175,7 +177,14 @@ export class NatsCluster {
   }
 
   get servers(): readonly NatsServerInfo[] {
-    return this.#servers.map(({ index, name, clientPort, clusterPort, monitorPort, url }) => ({ index, name, clientPort, clusterPort, monitorPort, url }));
+    return this.#servers.map(({ index, name, clientPort, clusterPort, monitorPort, url }) => ({
+      index,
+      name,
+      clientPort,
+      clusterPort,
+      monitorPort,
+      url,
+    }));
   }
 
   /** Client URLs of every server, comma-separated: what NATS_URL takes. */
@@ -201,13 +210,20 @@ export class NatsCluster {
       .map((o) => `nats://127.0.0.1:${o.clusterPort}`)
       .join(",");
     const args = [
-      "-a", "127.0.0.1",
-      "-p", String(s.clientPort),
-      "-m", String(s.monitorPort),
-      "-n", s.name,
-      "--cluster", `nats://127.0.0.1:${s.clusterPort}`,
-      "--cluster_name", this.#clusterName,
-      "--routes", routes,
+      "-a",
+      "127.0.0.1",
+      "-p",
+      String(s.clientPort),
+      "-m",
+      String(s.monitorPort),
+      "-n",
+      s.name,
+      "--cluster",
+      `nats://127.0.0.1:${s.clusterPort}`,
+      "--cluster_name",
+      this.#clusterName,
+      "--routes",
+      routes,
       ...(this.#configFile ? ["-c", this.#configFile] : []),
     ];
     const child = spawn(NATS_SERVER_BIN, args, { stdio: ["ignore", "pipe", "pipe"], cwd: this.#dir });
@@ -303,7 +319,9 @@ export class NatsCluster {
   }
 
   /** Client connections of server i (monitoring /connz), e.g. to see which Herald node uses which server and as whom. */
-  async connections(i: number): Promise<Array<{ cid: number; name?: string; port: number; authorized_user?: string; account?: string; tls_version?: string }>> {
+  async connections(
+    i: number,
+  ): Promise<Array<{ cid: number; name?: string; port: number; authorized_user?: string; account?: string; tls_version?: string }>> {
     const s = this.#server(i);
     const r = await getJson(s.monitorPort, "/connz?limit=1024&auth=true");
     return r.connections ?? [];
@@ -314,7 +332,10 @@ export class NatsCluster {
     const out = new Map<number, string[]>();
     for (const s of this.#servers) {
       if (!this.isRunning(s.index)) continue;
-      out.set(s.index, (await this.connections(s.index)).map((c) => c.name ?? ""));
+      out.set(
+        s.index,
+        (await this.connections(s.index)).map((c) => c.name ?? ""),
+      );
     }
     return out;
   }

@@ -32,7 +32,13 @@ const b64url = (data: string | Uint8Array) => Buffer.from(data).toString("base64
 /** A NATS JWT (`alg: ed25519-nkey`) with `nats` claims of `type`, issued by `issuer` about `subject`. */
 function natsJwt(issuer: KeyPair, subject: string, name: string, nats: Record<string, unknown>): string {
   const header = b64url(JSON.stringify({ typ: "JWT", alg: "ed25519-nkey" }));
-  const claims: Record<string, unknown> = { iat: Math.floor(Date.now() / 1000), iss: issuer.getPublicKey(), name, sub: subject, nats: { ...nats, version: 2 } };
+  const claims: Record<string, unknown> = {
+    iat: Math.floor(Date.now() / 1000),
+    iss: issuer.getPublicKey(),
+    name,
+    sub: subject,
+    nats: { ...nats, version: 2 },
+  };
   claims.jti = base32(createHash("sha256").update(JSON.stringify(claims)).digest());
   const payload = b64url(JSON.stringify(claims));
   const sig = issuer.sign(new TextEncoder().encode(`${header}.${payload}`));
@@ -55,11 +61,17 @@ export function operatorSetup(): OperatorSetup {
   const user = nkeys.createUser();
   const operatorJwt = natsJwt(operator, operator.getPublicKey(), "herald-test-operator", { type: "operator" });
   const unlimited = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
-  const accountJwt = natsJwt(operator, account.getPublicKey(), "herald", { type: "account", limits: unlimited, default_permissions: { pub: {}, sub: {} } });
+  const accountJwt = natsJwt(operator, account.getPublicKey(), "herald", {
+    type: "account",
+    limits: unlimited,
+    default_permissions: { pub: {}, sub: {} },
+  });
   const userJwt = natsJwt(account, user.getPublicKey(), "herald-node", { type: "user", pub: {}, sub: {}, subs: -1, data: -1, payload: -1 });
   const seed = new TextDecoder().decode(user.getSeed());
   return {
-    serverConfig: [`operator: ${operatorJwt}`, "resolver: MEMORY", `resolver_preload: { ${account.getPublicKey()}: ${accountJwt} }`].join("\n"),
+    serverConfig: [`operator: ${operatorJwt}`, "resolver: MEMORY", `resolver_preload: { ${account.getPublicKey()}: ${accountJwt} }`].join(
+      "\n",
+    ),
     creds: [
       "-----BEGIN NATS USER JWT-----",
       userJwt,

@@ -26,7 +26,10 @@ export interface ReflectionResponse {
 type Request = { list_services: string } | { file_by_filename: string } | { file_containing_symbol: string };
 
 export class ReflectionError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -40,13 +43,18 @@ export class ReflectionClient {
 
   /** `metadata`: sent on the stream (e.g. the API key). */
   constructor(address: string, version: "v1" | "v1alpha", metadata = new grpc.Metadata()) {
-    const def = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, { includeDirs: [REFLECTION_PROTO_ROOT], keepCase: true });
+    const def = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, {
+      includeDirs: [REFLECTION_PROTO_ROOT],
+      keepCase: true,
+    });
     const pkg = grpc.loadPackageDefinition(def) as unknown as {
       grpc: { reflection: Record<string, { ServerReflection: grpc.ServiceClientConstructor }> };
     };
     const Ctor = pkg.grpc.reflection[version]!.ServerReflection;
     this.#client = new Ctor(address, grpc.credentials.createInsecure());
-    const open = this.#client as unknown as { ServerReflectionInfo(md: grpc.Metadata): grpc.ClientDuplexStream<object, ReflectionResponse> };
+    const open = this.#client as unknown as {
+      ServerReflectionInfo(md: grpc.Metadata): grpc.ClientDuplexStream<object, ReflectionResponse>;
+    };
     this.#call = open.ServerReflectionInfo(metadata);
     this.#call.on("data", (res: ReflectionResponse) => this.#waiting.shift()?.resolve(res));
     this.#call.on("error", (err) => {
@@ -142,7 +150,12 @@ export function dynamicUnaryCall(
   );
   const client = new Ctor(address, grpc.credentials.createInsecure());
   return new Promise<JsonValue>((resolve, reject) => {
-    const fn = (client as unknown as Record<string, (req: JsonValue, md: grpc.Metadata, cb: (e: grpc.ServiceError | null, r: JsonValue) => void) => void>)[method]!;
+    const fn = (
+      client as unknown as Record<
+        string,
+        (req: JsonValue, md: grpc.Metadata, cb: (e: grpc.ServiceError | null, r: JsonValue) => void) => void
+      >
+    )[method]!;
     fn.call(client, request, metadata, (err, res) => {
       client.close();
       if (err) reject(err);

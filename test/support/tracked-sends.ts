@@ -30,7 +30,12 @@ export interface TrackedResult {
  * (nothing stored, by contract) and `unknown` otherwise (the call may or may
  * not have reached the node). Never throws.
  */
-export async function sendTracked(checker: DeliveryChecker, rpc: Rpc, items: readonly TrackedItem[], deadlineMs = 20_000): Promise<TrackedResult> {
+export async function sendTracked(
+  checker: DeliveryChecker,
+  rpc: Rpc,
+  items: readonly TrackedItem[],
+  deadlineMs = 20_000,
+): Promise<TrackedResult> {
   const t0 = performance.now();
   const notifications = items.map((it) =>
     outgoing({
@@ -46,7 +51,14 @@ export async function sendTracked(checker: DeliveryChecker, rpc: Rpc, items: rea
     const res = await rpc.sendNotifications({ notifications }, { deadlineMs });
     res.results.forEach((r, i) => {
       const it = items[i]!;
-      checker.send({ ref: it.ref, userId: it.userId, persistent: it.persistent ?? true, outcome: "ok", id: r.notificationId, seq: Number(r.seq) });
+      checker.send({
+        ref: it.ref,
+        userId: it.userId,
+        persistent: it.persistent ?? true,
+        outcome: "ok",
+        id: r.notificationId,
+        seq: Number(r.seq),
+      });
     });
     return { ok: true, ms: performance.now() - t0 };
   } catch (e) {
@@ -80,7 +92,13 @@ export class SendStream {
   /** Every failed call: node, gRPC code and details. */
   readonly failures: Array<{ nodeId: string; code: number | undefined; details: string; items: readonly TrackedItem[] }> = [];
 
-  constructor(options: { nodes: () => readonly HeraldNode[]; checker: DeliveryChecker; users: readonly string[]; batchSize?: number; retry?: boolean }) {
+  constructor(options: {
+    nodes: () => readonly HeraldNode[];
+    checker: DeliveryChecker;
+    users: readonly string[];
+    batchSize?: number;
+    retry?: boolean;
+  }) {
     this.#nodes = options.nodes;
     this.#checker = options.checker;
     this.#users = options.users;

@@ -84,7 +84,10 @@ export class TestClient {
   }
 
   async waitNotifications(n: number, timeoutMs = 15_000): Promise<Array<Record<string, any>>> {
-    await waitFor(() => this.notifications().length >= n, { timeoutMs, message: `${n} notifications (have ${this.notifications().length})` });
+    await waitFor(() => this.notifications().length >= n, {
+      timeoutMs,
+      message: `${n} notifications (have ${this.notifications().length})`,
+    });
     return this.notifications();
   }
 

@@ -3,12 +3,15 @@ import { describe, test } from "vitest";
 import { ConfigError, DEV_API_KEY, flagsToEnv, loadConfig } from "../../src/config.js";
 
 function fails(env: Record<string, string | undefined>, variable: string, detail?: RegExp) {
-  assert.throws(() => loadConfig(env), (err: unknown) => {
-    assert.ok(err instanceof ConfigError, String(err));
-    assert.ok(err.message.startsWith(`${variable}: `), `expected the message to name ${variable}: ${err.message}`);
-    if (detail) assert.match(err.message, detail);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig(env),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.ok(err.message.startsWith(`${variable}: `), `expected the message to name ${variable}: ${err.message}`);
+      if (detail) assert.match(err.message, detail);
+      return true;
+    },
+  );
 }
 
 const PROD = {
@@ -97,7 +100,10 @@ describe("loadConfig", () => {
     assert.equal(loadConfig({}).metrics, null);
     assert.deepEqual(loadConfig({ HERALD_METRICS_PORT: "9100" }).metrics, { host: "127.0.0.1", port: 9100 });
     assert.deepEqual(loadConfig(PROD).metrics, { host: "127.0.0.1", port: 9464 });
-    assert.deepEqual(loadConfig({ ...PROD, HERALD_METRICS_HOST: "0.0.0.0", HERALD_METRICS_PORT: "9000" }).metrics, { host: "0.0.0.0", port: 9000 });
+    assert.deepEqual(loadConfig({ ...PROD, HERALD_METRICS_HOST: "0.0.0.0", HERALD_METRICS_PORT: "9000" }).metrics, {
+      host: "0.0.0.0",
+      port: 9000,
+    });
     fails({ HERALD_METRICS_HOST: "0.0.0.0" }, "HERALD_METRICS_HOST", /HERALD_METRICS_PORT/);
     fails({ HERALD_METRICS_PORT: "70000" }, "HERALD_METRICS_PORT");
   });

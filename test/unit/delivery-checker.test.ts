@@ -26,7 +26,17 @@ describe("DeliveryChecker", () => {
     assert.equal(r.deliveries, 6);
     assert.equal(r.clients, 2);
     assert.equal(r.connections, 2);
-    for (const f of ["lost", "lostSends", "duplicatedRaw", "duplicatedAfterDedupe", "unexpected", "outOfOrder", "seqMismatch", "deliveredAfterError", "unobserved"] as const)
+    for (const f of [
+      "lost",
+      "lostSends",
+      "duplicatedRaw",
+      "duplicatedAfterDedupe",
+      "unexpected",
+      "outOfOrder",
+      "seqMismatch",
+      "deliveredAfterError",
+      "unobserved",
+    ] as const)
       assert.equal(r[f], 0, f);
     assert.match(summarize(r), /lost 0/);
   });

@@ -3,7 +3,10 @@ import { describe, test } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 
 function fails(env: Record<string, string>, variable: string) {
-  assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && err.message.startsWith(`${variable}: `));
+  assert.throws(
+    () => loadConfig(env),
+    (err: unknown) => err instanceof ConfigError && err.message.startsWith(`${variable}: `),
+  );
 }
 
 describe("gRPC connection limits in loadConfig", () => {

@@ -8,12 +8,15 @@ import { ConfigError, loadConfig } from "../../src/config.js";
 import { hasCredentials, natsAuthOptions } from "../../src/broker/nats-auth.js";
 
 function fails(env: Record<string, string | undefined>, variable: string, detail?: RegExp) {
-  assert.throws(() => loadConfig(env), (err: unknown) => {
-    assert.ok(err instanceof ConfigError, String(err));
-    assert.ok(err.message.startsWith(`${variable}: `), `expected the message to name ${variable}: ${err.message}`);
-    if (detail) assert.match(err.message, detail);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig(env),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.ok(err.message.startsWith(`${variable}: `), `expected the message to name ${variable}: ${err.message}`);
+      if (detail) assert.match(err.message, detail);
+      return true;
+    },
+  );
 }
 
 const PROD = {
@@ -59,19 +62,29 @@ describe("NATS credentials in the config", () => {
     assert.ok(user.verify(new TextEncoder().encode("nonce-1"), nkeys.decode(signed.sig)), "and signs the server's nonce with it");
 
     const ca = file("ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
-    const tls = natsAuthOptions(loadConfig({ NATS_URL: "nats://a:4222", HERALD_NATS_TLS_CA_FILE: ca, HERALD_NATS_TLS_CERT_FILE: ca, HERALD_NATS_TLS_KEY_FILE: ca }).nats);
+    const tls = natsAuthOptions(
+      loadConfig({ NATS_URL: "nats://a:4222", HERALD_NATS_TLS_CA_FILE: ca, HERALD_NATS_TLS_CERT_FILE: ca, HERALD_NATS_TLS_KEY_FILE: ca })
+        .nats,
+    );
     assert.deepEqual(Object.keys(tls.tls!).sort(), ["ca", "cert", "key"]);
     assert.equal(hasCredentials(tls), true, "a client certificate authenticates");
-    assert.equal(hasCredentials(natsAuthOptions(loadConfig({ NATS_URL: "nats://a:4222", HERALD_NATS_TLS_CA_FILE: ca }).nats)), false, "TLS alone does not");
+    assert.equal(
+      hasCredentials(natsAuthOptions(loadConfig({ NATS_URL: "nats://a:4222", HERALD_NATS_TLS_CA_FILE: ca }).nats)),
+      false,
+      "TLS alone does not",
+    );
   });
 
   test("unreadable or malformed credential files stop the start naming their variable", () => {
     const bad = (env: Record<string, string>, variable: string, detail: RegExp) =>
-      assert.throws(() => natsAuthOptions(loadConfig({ NATS_URL: "nats://a:4222", ...env }).nats), (err: unknown) => {
-        assert.ok(err instanceof ConfigError && err.message.startsWith(`${variable}: `), String(err));
-        assert.match(err.message, detail);
-        return true;
-      });
+      assert.throws(
+        () => natsAuthOptions(loadConfig({ NATS_URL: "nats://a:4222", ...env }).nats),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError && err.message.startsWith(`${variable}: `), String(err));
+          assert.match(err.message, detail);
+          return true;
+        },
+      );
     bad({ HERALD_NATS_NKEY_SEED_FILE: path.join(dir, "missing.nk") }, "HERALD_NATS_NKEY_SEED_FILE", /ENOENT/);
     bad({ HERALD_NATS_NKEY_SEED_FILE: file("junk.nk", "not a seed") }, "HERALD_NATS_NKEY_SEED_FILE", /seed/);
     const accountSeed = new TextDecoder().decode(nkeys.createAccount().getSeed());
@@ -83,7 +96,11 @@ describe("NATS credentials in the config", () => {
   test("ambiguous or incomplete credentials fail fast naming the variable, never quoting the secret", () => {
     fails({ NATS_URL: "nats://a:4222", HERALD_NATS_USER: "u" }, "HERALD_NATS_PASSWORD", /go together/);
     fails({ NATS_URL: "nats://a:4222", HERALD_NATS_PASSWORD: "p" }, "HERALD_NATS_USER", /go together/);
-    fails({ NATS_URL: "nats://a:4222", HERALD_NATS_TOKEN: "t", HERALD_NATS_CREDS_FILE: "/x.creds" }, "HERALD_NATS_CREDS_FILE", /one NATS authentication method/);
+    fails(
+      { NATS_URL: "nats://a:4222", HERALD_NATS_TOKEN: "t", HERALD_NATS_CREDS_FILE: "/x.creds" },
+      "HERALD_NATS_CREDS_FILE",
+      /one NATS authentication method/,
+    );
     fails({ NATS_URL: "nats://u:p@a:4222", HERALD_NATS_TOKEN: "t" }, "HERALD_NATS_TOKEN", /NATS_URL carries credentials/);
     fails({ NATS_URL: "nats://u:p@a:4222,nats://u:q@b:4222" }, "NATS_URL", /same ones/);
     fails({ NATS_URL: "nats://:secret-pw@a:4222" }, "NATS_URL", /without a user/);
@@ -101,7 +118,11 @@ describe("NATS credentials in the config", () => {
     assert.equal(loadConfig({ ...PROD, NATS_URL: "nats://u:p@a:4222" }).nats.user, "u");
     assert.equal(loadConfig({ ...PROD, NATS_URL: "nats://a:4222", HERALD_NATS_TOKEN: "t" }).nats.token, "t");
     assert.equal(loadConfig({ ...PROD, NATS_URL: "nats://a:4222", HERALD_NATS_CREDS_FILE: "/x.creds" }).nats.credsFile, "/x.creds");
-    assert.equal(loadConfig({ ...PROD, NATS_URL: "nats://a:4222", HERALD_NATS_TLS_CERT_FILE: "/c", HERALD_NATS_TLS_KEY_FILE: "/k" }).nats.tls?.certFile, "/c");
+    assert.equal(
+      loadConfig({ ...PROD, NATS_URL: "nats://a:4222", HERALD_NATS_TLS_CERT_FILE: "/c", HERALD_NATS_TLS_KEY_FILE: "/k" }).nats.tls
+        ?.certFile,
+      "/c",
+    );
     assert.equal(loadConfig(PROD).natsServers.length, 0, "one node with in-process fan-out needs no NATS at all");
     assert.equal(loadConfig({ NATS_URL: "nats://a:4222" }).natsServers.length, 1, "development accepts it (with a warning at start)");
   });

@@ -79,7 +79,9 @@ export class GrpcServer {
     this.#health = new HealthImplementation({ "": "NOT_SERVING", [NOTIFICATION_SERVICE_NAME]: "NOT_SERVING" });
     this.#health.addToServer(this.#server);
     const index = new DescriptorIndex({ fileDescriptorSet: Buffer.from(FILE_DESCRIPTOR_SET_BASE64, "base64"), roots: REFLECTED_FILES });
-    new ReflectionService({ index, services: [NOTIFICATION_SERVICE_NAME, HEALTH_SERVICE_NAME, ...REFLECTION_SERVICE_NAMES] }).addToServer(this.#server);
+    new ReflectionService({ index, services: [NOTIFICATION_SERVICE_NAME, HEALTH_SERVICE_NAME, ...REFLECTION_SERVICE_NAMES] }).addToServer(
+      this.#server,
+    );
     this.#guard = new ConnectionGuard({
       injector: this.#server.createConnectionInjector(ServerCredentials.createInsecure()),
       maxConnections: limits.maxConnections,

@@ -31,7 +31,9 @@ export class ReflectionService {
   }
 
   addToServer(server: Server): void {
-    const handler = { serverReflectionInfo: (call: ServerDuplexStream<ServerReflectionRequest, ServerReflectionResponse>) => this.#serve(call) };
+    const handler = {
+      serverReflectionInfo: (call: ServerDuplexStream<ServerReflectionRequest, ServerReflectionResponse>) => this.#serve(call),
+    };
     server.addService(ReflectionV1, handler);
     server.addService(ReflectionV1Alpha, handler);
   }
@@ -80,7 +82,9 @@ export class ReflectionService {
 }
 
 function files(found: Buffer[] | undefined, notFound: string): Answer {
-  return found === undefined ? error(status.NOT_FOUND, notFound) : { $case: "fileDescriptorResponse", value: { fileDescriptorProto: found } };
+  return found === undefined
+    ? error(status.NOT_FOUND, notFound)
+    : { $case: "fileDescriptorResponse", value: { fileDescriptorProto: found } };
 }
 
 function error(code: status, message: string): Answer {

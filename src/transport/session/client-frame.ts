@@ -15,7 +15,10 @@ const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 // op name (proto field) -> { field (proto name) -> kind }, from the operation table
 const OPS: Record<string, Record<string, FieldKind>> = Object.fromEntries(
-  Object.entries(OPERATIONS).map(([op, entry]) => [snake(op), Object.fromEntries(Object.entries(entry.fields).map(([f, k]) => [snake(f), k]))]),
+  Object.entries(OPERATIONS).map(([op, entry]) => [
+    snake(op),
+    Object.fromEntries(Object.entries(entry.fields).map(([f, k]) => [snake(f), k])),
+  ]),
 );
 
 /** The operations' proto field names (`mark_read`), in the table's order. */
@@ -57,7 +60,8 @@ function checkKind(path: string, kind: FieldKind, v: unknown): void {
       if (typeof x !== "string") throw HeraldError.invalid(`${path}[${i}]`, "must be a string");
     });
   } else {
-    const ok = (typeof v === "string" && kind.enum.includes(v)) || (typeof v === "number" && Number.isInteger(v) && v >= 0 && v < kind.enum.length);
+    const ok =
+      (typeof v === "string" && kind.enum.includes(v)) || (typeof v === "number" && Number.isInteger(v) && v >= 0 && v < kind.enum.length);
     if (!ok) throw bad(`one of ${kind.enum.join(", ")}`);
   }
 }
@@ -74,7 +78,8 @@ export function parseClientFrame(text: string): { id: number; frame: ClientFrame
   } catch {
     throw new FrameError(0, HeraldError.invalid("frame", "is not valid JSON"));
   }
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new FrameError(0, HeraldError.invalid("frame", "must be a JSON object"));
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw new FrameError(0, HeraldError.invalid("frame", "must be a JSON object"));
   const obj = raw as Record<string, unknown>;
   const id = obj.id;
   if (typeof id !== "number" || !Number.isInteger(id) || id < 1 || id > MAX_REQUEST_ID)
@@ -83,13 +88,18 @@ export function parseClientFrame(text: string): { id: number; frame: ClientFrame
   for (const key of Object.keys(obj)) {
     if (key === "id") continue;
     const name = JSON_NAME_TO_OP.get(key);
-    if (name === undefined) throw new FrameError(id, new HeraldError("unimplemented", `unknown operation or field "${key.slice(0, 64)}"`, { field: key.slice(0, 64) }));
+    if (name === undefined)
+      throw new FrameError(
+        id,
+        new HeraldError("unimplemented", `unknown operation or field "${key.slice(0, 64)}"`, { field: key.slice(0, 64) }),
+      );
     if (op !== undefined) throw new FrameError(id, HeraldError.invalid(key, "a frame carries exactly one operation"));
     op = name;
   }
   if (op === undefined) throw new FrameError(id, HeraldError.invalid("frame", `needs one operation: ${OP_NAMES.join(", ")}`));
   const body = obj[op] ?? obj[camel(op)];
-  if (body === null || typeof body !== "object" || Array.isArray(body)) throw new FrameError(id, HeraldError.invalid(op, "must be a JSON object"));
+  if (body === null || typeof body !== "object" || Array.isArray(body))
+    throw new FrameError(id, HeraldError.invalid(op, "must be a JSON object"));
   const spec = OPS[op]!;
   const seen = new Set<string>();
   for (const [k, v] of Object.entries(body as Record<string, unknown>)) {

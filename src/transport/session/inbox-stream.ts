@@ -16,7 +16,8 @@ export function inboxStream(options: { session: Session; ctx: SessionContext; tr
   const { session, ctx, transport } = options;
   const cancelled = () => session.isClosed();
   return new OrderedStream({
-    read: (after, limit) => ctx.reads.paced(session.userId, () => ctx.inbox.readAfter(session.userId, after, limit), encodedBytes, cancelled),
+    read: (after, limit) =>
+      ctx.reads.paced(session.userId, () => ctx.inbox.readAfter(session.userId, after, limit), encodedBytes, cancelled),
     push: (n) => {
       ctx.metrics?.pushed.inc();
       session.send(notificationPush(n));

@@ -267,7 +267,13 @@ export class Session implements RequestScope {
       this.state = "open";
       this.#onAuthenticated();
       this.#armExpiry(token.expiresAt);
-      const value = { userId: token.userId, sessionId: this.sessionId, expireTime: token.expiresAt.toISOString(), unreadCount, lastSeq: String(lastSeq) };
+      const value = {
+        userId: token.userId,
+        sessionId: this.sessionId,
+        expireTime: token.expiresAt.toISOString(),
+        unreadCount,
+        lastSeq: String(lastSeq),
+      };
       this.send(encodeFrame(replyId, { $case: "authenticate", value }));
       this.#stream.open(from);
     } catch (err) {
@@ -281,12 +287,15 @@ export class Session implements RequestScope {
 
   #armExpiry(at: Date): void {
     const ms = at.getTime() - Date.now();
-    this.#expiryTimer = setTimeout(() => {
-      if (this.state === "closed") return;
-      if (at.getTime() > Date.now()) return this.#armExpiry(at);
-      this.send(systemNoticePush(SystemCode.TOKEN_EXPIRED, "token expired"));
-      this.close(CloseCode.tokenExpired, "token expired");
-    }, Math.max(0, Math.min(ms, MAX_TIMER_MS)));
+    this.#expiryTimer = setTimeout(
+      () => {
+        if (this.state === "closed") return;
+        if (at.getTime() > Date.now()) return this.#armExpiry(at);
+        this.send(systemNoticePush(SystemCode.TOKEN_EXPIRED, "token expired"));
+        this.close(CloseCode.tokenExpired, "token expired");
+      },
+      Math.max(0, Math.min(ms, MAX_TIMER_MS)),
+    );
     this.#expiryTimer.unref();
   }
 }

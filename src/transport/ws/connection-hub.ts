@@ -109,9 +109,12 @@ export class ConnectionHub {
 
   /** A connection of this user opened somewhere; in single-connection mode every older one is replaced. */
   #onOpened(conns: Set<Connection>, ev: UserEvent & { kind: "opened" }): void {
-    const isOlder = (c: Connection) => c.sessionId !== ev.sessionId && (c.openedAtMs < ev.openedAtMs || (c.openedAtMs === ev.openedAtMs && c.sessionId < ev.sessionId));
+    const isOlder = (c: Connection) =>
+      c.sessionId !== ev.sessionId && (c.openedAtMs < ev.openedAtMs || (c.openedAtMs === ev.openedAtMs && c.sessionId < ev.sessionId));
     if (this.#single) {
-      for (const c of [...conns]) if (isOlder(c)) c.deliver({ kind: "close", close: { kind: "session_replaced", reason: "", exceptSessionIds: [], sessionIds: [c.sessionId] } });
+      for (const c of [...conns])
+        if (isOlder(c))
+          c.deliver({ kind: "close", close: { kind: "session_replaced", reason: "", exceptSessionIds: [], sessionIds: [c.sessionId] } });
     }
   }
 }

@@ -19,7 +19,8 @@ export class ConnectionLimiter {
   #unauthenticated = 0;
 
   constructor(options: { perIp: ConnectRate; perUser: ConnectRate; maxUnauthenticated: number }) {
-    const buckets = (r: ConnectRate) => (r.ratePerSec > 0 ? new KeyedBuckets({ ratePerSec: r.ratePerSec, burst: Math.max(1, r.burst) }) : null);
+    const buckets = (r: ConnectRate) =>
+      r.ratePerSec > 0 ? new KeyedBuckets({ ratePerSec: r.ratePerSec, burst: Math.max(1, r.burst) }) : null;
     this.#perIp = buckets(options.perIp);
     this.#perUser = buckets(options.perUser);
     this.#maxUnauthenticated = options.maxUnauthenticated;

@@ -11,7 +11,10 @@ import { NatsCluster } from "../../support/nats-cluster.js";
 import { waitFor } from "../../support/wait.js";
 
 const NO_AUTH = { user: "", password: "", token: "", nkeySeedFile: "", credsFile: "", tls: null };
-const close = (reason: string): UserEvent => ({ kind: "close", close: { kind: "disconnected", reason, exceptSessionIds: [], sessionIds: [] } });
+const close = (reason: string): UserEvent => ({
+  kind: "close",
+  close: { kind: "disconnected", reason, exceptSessionIds: [], sessionIds: [] },
+});
 
 describe("NATS broker and presence between two nodes", () => {
   let nats: NatsCluster;
@@ -56,7 +59,10 @@ describe("NATS broker and presence between two nodes", () => {
     const first = b.subscribe(topic, (e) => got.push(["first", e]));
     const second = b.subscribe(topic, (e) => got.push(["second", e]));
     await Promise.all([first.ready, second.ready]);
-    assert.deepEqual((await subjectsOf("b")).filter((s) => s === subject), [subject]);
+    assert.deepEqual(
+      (await subjectsOf("b")).filter((s) => s === subject),
+      [subject],
+    );
 
     await a.publish(topic, close("one"));
     await waitFor(() => got.length === 2, { message: "both local subscribers got the event" });

@@ -18,13 +18,18 @@ const HERALD = path.join(ROOT, "bin/herald.mjs");
 
 /** A process's command line, from /proc. */
 function cmdline(pid: number): string[] {
-  return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a !== "");
+  return readFileSync(`/proc/${pid}/cmdline`, "utf8")
+    .split("\0")
+    .filter((a) => a !== "");
 }
 
 /** A process's direct children, from /proc (every thread's list). */
 function childrenOf(pid: number): number[] {
   return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
-    readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8").split(" ").filter((s) => s.trim() !== "").map(Number),
+    readFileSync(`/proc/${pid}/task/${tid}/children`, "utf8")
+      .split(" ")
+      .filter((s) => s.trim() !== "")
+      .map(Number),
   );
 }
 
@@ -33,7 +38,10 @@ function assertCompiledNode(pid: number): void {
   const argv = cmdline(pid);
   assert.equal(path.basename(argv[0]!), path.basename(process.execPath), `not a node process: ${argv.join(" ")}`);
   assert.ok(!argv.some((a) => /tsx/.test(a)), `runs through tsx: ${argv.join(" ")}`);
-  assert.ok(argv.some((a) => /(dist\/src\/cli\.js|bin\/herald\.mjs)$/.test(a)), `not the compiled CLI: ${argv.join(" ")}`);
+  assert.ok(
+    argv.some((a) => /(dist\/src\/cli\.js|bin\/herald\.mjs)$/.test(a)),
+    `not the compiled CLI: ${argv.join(" ")}`,
+  );
   const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
   assert.ok(!environ.some((e) => e.startsWith("NODE_OPTIONS=") && /tsx/.test(e)), "tsx loaded through NODE_OPTIONS");
   assert.deepEqual(childrenOf(pid), [], `the node has child processes (a wrapper?): ${argv.join(" ")}`);
@@ -103,20 +111,33 @@ describe("the embedded default: serving with no database configured", () => {
       const sent = await rpc.sendNotifications({ notifications: [outgoing({ userIds: ["smoke"], subject: "hello", content: { n: 1 } })] });
       assert.equal(sent.results[0]!.seq, "1");
       const listed = await listAll(rpc, "smoke");
-      assert.deepEqual(listed.map((n) => [n.id, n.subject, n.content]), [[sent.results[0]!.notificationId, "hello", { n: 1 }]]);
+      assert.deepEqual(
+        listed.map((n) => [n.id, n.subject, n.content]),
+        [[sent.results[0]!.notificationId, "hello", { n: 1 }]],
+      );
     } finally {
       client.close();
     }
 
     // The README's first-minute example: the CLI talks to the node through the generated client.
     const addr = `127.0.0.1:${grpcPort}`;
-    const send = await run(HERALD, ["send", "--user", "smoke", "--code", "7", "--subject", "from the cli", "--content", '{"x":2}', "--addr", addr], { env, cwd: ROOT });
+    const send = await run(
+      HERALD,
+      ["send", "--user", "smoke", "--code", "7", "--subject", "from the cli", "--content", '{"x":2}', "--addr", addr],
+      { env, cwd: ROOT },
+    );
     assert.equal(send.code, 0, send.stderr);
     assert.match(send.stdout, /"seq": "2"/);
     const list = await run(HERALD, ["list", "--user", "smoke", "--addr", addr], { env, cwd: ROOT });
     assert.equal(list.code, 0, list.stderr);
     const page = JSON.parse(list.stdout) as { notifications: Array<{ subject: string; code: number }> };
-    assert.deepEqual(page.notifications.map((n) => [n.subject, n.code]), [["hello", 1], ["from the cli", 7]]);
+    assert.deepEqual(
+      page.notifications.map((n) => [n.subject, n.code]),
+      [
+        ["hello", 1],
+        ["from the cli", 7],
+      ],
+    );
     const refused = await run(HERALD, ["list", "--user", "smoke", "--addr", addr, "--api-key", "wrong-key-0123456789"], { env, cwd: ROOT });
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /API key/);
@@ -128,7 +149,10 @@ describe("the embedded default: serving with no database configured", () => {
       timeoutMs: 10_000,
       message: "the node still serves after SIGTERM to `npm start` (npm's shell did not pass the signal on)",
     });
-    assert.ok(proc.logs.some((l) => l.msg === "herald stopped"), "the node shut down gracefully");
+    assert.ok(
+      proc.logs.some((l) => l.msg === "herald stopped"),
+      "the node shut down gracefully",
+    );
   });
 
   test("SIGTERM to `herald serve` (compiled, from a production install without tsx) stops it gracefully with exit code 0; the data survives a restart", async () => {
@@ -153,11 +177,18 @@ describe("the embedded default: serving with no database configured", () => {
     assert.equal(await canConnect("127.0.0.1", first.grpcPort), false);
 
     const second = await serve(bin, ["serve"], installDir);
-    assert.equal(second.proc.logs.some((l) => l.msg === "migrations applied"), false, "migrations were already applied");
+    assert.equal(
+      second.proc.logs.some((l) => l.msg === "migrations applied"),
+      false,
+      "migrations were already applied",
+    );
     const again = connectClient(second.grpcPort);
     try {
       const after = await listAll(again.rpc, "durable");
-      assert.deepEqual(after.map((n) => n.id), before);
+      assert.deepEqual(
+        after.map((n) => n.id),
+        before,
+      );
       assert.equal(after[0]!.subject, "kept");
     } finally {
       again.client.close();

@@ -49,7 +49,13 @@ describe("herald send and idempotency keys (on postgres)", () => {
   test("a default send carries a new random key (printed); the same send retried with it is a duplicate, stored once", async () => {
     const first = await sendOk(["--user", "cli-a", "--user", "cli-b", "--subject", "once"]);
     assert.match(first.idempotencyKey, UUID);
-    assert.deepEqual(first.results.map((r) => [r.userId, r.duplicate]), [["cli-a", false], ["cli-b", false]]);
+    assert.deepEqual(
+      first.results.map((r) => [r.userId, r.duplicate]),
+      [
+        ["cli-a", false],
+        ["cli-b", false],
+      ],
+    );
 
     const retry = await sendOk(["--user", "cli-a", "--user", "cli-b", "--subject", "once", "--idempotency-key", first.idempotencyKey]);
     assert.equal(retry.idempotencyKey, first.idempotencyKey);
@@ -66,7 +72,10 @@ describe("herald send and idempotency keys (on postgres)", () => {
     assert.match(other.idempotencyKey, UUID);
     assert.notEqual(other.idempotencyKey, first.idempotencyKey);
     assert.equal(other.results[0]!.duplicate, false);
-    assert.deepEqual((await listAll(node.rpc, "cli-a")).map((n) => n.subject), ["once", "twice"]);
+    assert.deepEqual(
+      (await listAll(node.rpc, "cli-a")).map((n) => n.subject),
+      ["once", "twice"],
+    );
   });
 
   test("--ephemeral sends no key (the server refuses keys on ephemeral notifications)", async () => {

@@ -59,7 +59,9 @@ describe("cluster fan-out: 3 Herald nodes, 3-server NATS cluster, real Postgres"
         const ann = await connect(0, "ann");
         const sent: string[] = [];
         const send = async (via: typeof b, persistent: boolean, ref: string) => {
-          const r = await via!.rpc.sendNotifications({ notifications: [outgoing({ userIds: ["ann"], code: APP_CODE, persistent, content: { ref } })] });
+          const r = await via!.rpc.sendNotifications({
+            notifications: [outgoing({ userIds: ["ann"], code: APP_CODE, persistent, content: { ref } })],
+          });
           sent.push(r.results[0]!.notificationId);
           await ann.waitFrame((f) => f.notification?.content?.ref === ref, `${ref} on node A`);
         };
@@ -70,9 +72,20 @@ describe("cluster fan-out: 3 Herald nodes, 3-server NATS cluster, real Postgres"
         await send(b, true, "persistent via B again");
         await flush(ann);
         const got = appNotifications(ann);
-        assert.deepEqual(got.map((n) => n.id), sent, "each notification once, in send order");
-        assert.deepEqual(got.filter((n) => n.persistent).map((n) => Number(n.seq)), [1, 2, 3], "persistent ones gapless and in order");
-        assert.ok(got.filter((n) => !n.persistent).every((n) => n.seq === undefined || n.seq === "0"), "ephemeral ones carry no seq");
+        assert.deepEqual(
+          got.map((n) => n.id),
+          sent,
+          "each notification once, in send order",
+        );
+        assert.deepEqual(
+          got.filter((n) => n.persistent).map((n) => Number(n.seq)),
+          [1, 2, 3],
+          "persistent ones gapless and in order",
+        );
+        assert.ok(
+          got.filter((n) => !n.persistent).every((n) => n.seq === undefined || n.seq === "0"),
+          "ephemeral ones carry no seq",
+        );
         assert.ok(got.every((n) => n.userId === "ann"));
       });
     });
@@ -94,7 +107,11 @@ describe("cluster fan-out: 3 Herald nodes, 3-server NATS cluster, real Postgres"
         }
         for (const [i, c] of conns.entries()) {
           await flush(c);
-          assert.deepEqual(appNotifications(c).map((n) => n.id), ids, `connection on node ${cl.nodes[i]!.nodeId}: each once, in order`);
+          assert.deepEqual(
+            appNotifications(c).map((n) => n.id),
+            ids,
+            `connection on node ${cl.nodes[i]!.nodeId}: each once, in order`,
+          );
         }
       });
     });
@@ -106,14 +123,22 @@ describe("cluster fan-out: 3 Herald nodes, 3-server NATS cluster, real Postgres"
         const perUser = 4;
         for (let k = 0; k < perUser; k++) {
           const via = cl.nodes[1 + (k % 2)]!;
-          await via.rpc.sendNotifications({ notifications: users.map((u) => outgoing({ userIds: [u], code: APP_CODE, content: { ref: `${u}-${k}` } })) });
+          await via.rpc.sendNotifications({
+            notifications: users.map((u) => outgoing({ userIds: [u], code: APP_CODE, content: { ref: `${u}-${k}` } })),
+          });
         }
         for (const [i, c] of conns.entries()) {
           await c.waitNotifications(perUser);
           await flush(c);
           const got = appNotifications(c);
-          assert.deepEqual(got.map((n) => n.content.ref), Array.from({ length: perUser }, (_, k) => `${users[i]}-${k}`));
-          assert.deepEqual(got.map((n) => Number(n.seq)), [1, 2, 3, 4]);
+          assert.deepEqual(
+            got.map((n) => n.content.ref),
+            Array.from({ length: perUser }, (_, k) => `${users[i]}-${k}`),
+          );
+          assert.deepEqual(
+            got.map((n) => Number(n.seq)),
+            [1, 2, 3, 4],
+          );
         }
       });
     });
@@ -124,7 +149,12 @@ describe("cluster fan-out: 3 Herald nodes, 3-server NATS cluster, real Postgres"
         const other = await connect(0, "not-dora");
         const res = await cl.nodes[1]!.rpc.disconnectUser({ userId: "dora", reason: "maintenance" });
         assert.deepEqual(await Promise.all(conns.map((c) => c.closed)), [3003, 3003, 3003]);
-        for (const c of conns) assert.equal(c.notifications().find((n) => n.code === -2)?.id, res.notificationId, "the stored DISCONNECTED notification is pushed before the close");
+        for (const c of conns)
+          assert.equal(
+            c.notifications().find((n) => n.code === -2)?.id,
+            res.notificationId,
+            "the stored DISCONNECTED notification is pushed before the close",
+          );
         await flush(other);
         assert.equal(other.closeCode, undefined, "another user's connection stays open");
         for (let i = 0; i < 3; i++) {
@@ -139,18 +169,31 @@ describe("cluster fan-out: 3 Herald nodes, 3-server NATS cluster, real Postgres"
         const conns = [await connect(0, "bart"), await connect(1, "bart"), await connect(2, "bart")];
         const res = await cl.nodes[2]!.rpc.banUser({ userId: "bart", reason: "spam" });
         assert.deepEqual(await Promise.all(conns.map((c) => c.closed)), [4506, 4506, 4506]);
-        for (const c of conns) assert.equal(c.notifications().find((n) => n.code === -3)?.id, res.notificationId, "the stored BANNED notification is pushed before the close");
+        for (const c of conns)
+          assert.equal(
+            c.notifications().find((n) => n.code === -3)?.id,
+            res.notificationId,
+            "the stored BANNED notification is pushed before the close",
+          );
         for (const node of cl.nodes) {
           const refused = new TestClient(`${node.wsUrl}?token=${encodeURIComponent(await devToken("bart"))}`);
           open.push(refused);
           assert.equal(await refused.closed, 4506, `node ${node.nodeId} refuses the banned user`);
           assert.equal(refused.frames[0]?.error?.code, "permission_denied");
-          assert.equal(refused.frames.some((f) => f.authenticate), false);
+          assert.equal(
+            refused.frames.some((f) => f.authenticate),
+            false,
+          );
         }
         await cl.nodes[0]!.rpc.unbanUser({ userId: "bart" });
-        for (let i = 0; i < 3; i++) assert.ok((await connect(i, "bart")).frames[0]!.authenticate, `node ${cl.nodes[i]!.nodeId} accepts bart again`);
+        for (let i = 0; i < 3; i++)
+          assert.ok((await connect(i, "bart")).frames[0]!.authenticate, `node ${cl.nodes[i]!.nodeId} accepts bart again`);
         const stored = await listAll(cl.nodes[1]!.rpc, "bart", { systemFilter: 3 });
-        assert.deepEqual(stored.map((n) => n.code), [-3, -7], "BANNED and UNBANNED are stored once each");
+        assert.deepEqual(
+          stored.map((n) => n.code),
+          [-3, -7],
+          "BANNED and UNBANNED are stored once each",
+        );
       });
     });
   });
@@ -175,12 +218,17 @@ describe("cluster fan-out: 3 Herald nodes, 3-server NATS cluster, real Postgres"
         const second = await TestClient.connect(n2!.wsUrl, "solo");
         open.push(second);
         assert.equal(await first.closed, 4504);
-        assert.ok(first.systemEvents().some((e) => e.code === "SYSTEM_CODE_SESSION_REPLACED"), `SESSION_REPLACED pushed: ${JSON.stringify(first.systemEvents())}`);
+        assert.ok(
+          first.systemEvents().some((e) => e.code === "SYSTEM_CODE_SESSION_REPLACED"),
+          `SESSION_REPLACED pushed: ${JSON.stringify(first.systemEvents())}`,
+        );
         await flush(second);
         assert.equal(second.closeCode, undefined, "the newer connection stays");
 
         // A notification sent through the third node reaches only the live connection.
-        const r = await n3!.rpc.sendNotifications({ notifications: [outgoing({ userIds: ["solo"], code: APP_CODE, content: { ref: "after-replace" } })] });
+        const r = await n3!.rpc.sendNotifications({
+          notifications: [outgoing({ userIds: ["solo"], code: APP_CODE, content: { ref: "after-replace" } })],
+        });
         await second.waitFrame((f) => f.notification?.id === r.results[0]!.notificationId, "notification on the live connection");
 
         // And again from the third node: the second one is replaced in turn.

@@ -69,7 +69,12 @@ describe("NATS with authentication", () => {
   }
 
   /** Starting a node must fail, quickly, with a message matching `expected`; the node's output is returned. */
-  async function refused(nodeId: string, natsUrl: string, expected: RegExp, env: Record<string, string> = {}): Promise<{ ms: number; output: string }> {
+  async function refused(
+    nodeId: string,
+    natsUrl: string,
+    expected: RegExp,
+    env: Record<string, string> = {},
+  ): Promise<{ ms: number; output: string }> {
     const t0 = Date.now();
     const err = await startNodes([{ nodeId, natsUrl, databaseUrl: db.url!, env, readyTimeoutMs: 60_000 }]).then(
       () => assert.fail(`node ${nodeId} started`),
@@ -87,7 +92,9 @@ describe("NATS with authentication", () => {
     writeFileSync(seedFile, `${new TextDecoder().decode(user.getSeed())}\n`);
     // With the per-subject permissions the README gives for Herald's NATS users.
     const perms = `permissions: { publish: ["herald.v1.>", "_INBOX.>"], subscribe: ["herald.v1.>", "_INBOX.>"] }`;
-    const nats = await natsServer(`authorization { users = [ {user: herald, password: "${PASSWORD}", ${perms}}, {nkey: ${user.getPublicKey()}, ${perms}} ] }`);
+    const nats = await natsServer(
+      `authorization { users = [ {user: herald, password: "${PASSWORD}", ${perms}}, {nkey: ${user.getPublicKey()}, ${perms}} ] }`,
+    );
     const port = nats.servers[0]!.clientPort;
     await withDiagnostics([diagnostics], async () => {
       const [a, b, c] = await start([
@@ -102,7 +109,8 @@ describe("NATS with authentication", () => {
       await fansOut(b!, a!, "ann");
       await fansOut(c!, a!, "bob");
       await fansOut(a!, c!, "cid");
-      for (const n of [a!, b!, c!]) assert.ok(!n.log.lines().some((l) => l.includes(PASSWORD) || l.includes(URL_PASSWORD)), `${n.nodeId} logged the password`);
+      for (const n of [a!, b!, c!])
+        assert.ok(!n.log.lines().some((l) => l.includes(PASSWORD) || l.includes(URL_PASSWORD)), `${n.nodeId} logged the password`);
     });
   });
 
@@ -131,7 +139,10 @@ describe("NATS with authentication", () => {
         { nodeId: "creds-b", natsUrl: url, env: { HERALD_NATS_CREDS_FILE: credsFile } },
       ]);
       const conns = await nats.connections(0);
-      assert.deepEqual(conns.map((x) => [x.name, x.account]).sort(), [["herald-creds-a", op.accountPublicKey], ["herald-creds-b", op.accountPublicKey]]);
+      assert.deepEqual(conns.map((x) => [x.name, x.account]).sort(), [
+        ["herald-creds-a", op.accountPublicKey],
+        ["herald-creds-b", op.accountPublicKey],
+      ]);
       await fansOut(a!, b!, "fay");
     });
   });
@@ -143,13 +154,20 @@ describe("NATS with authentication", () => {
     );
     // A host name (nats.js checks an IP address's certificate against "localhost").
     const url = `tls://localhost:${nats.servers[0]!.clientPort}`;
-    const tlsEnv = { HERALD_NATS_TLS_CA_FILE: certs.ca, HERALD_NATS_TLS_CERT_FILE: certs.clientCert, HERALD_NATS_TLS_KEY_FILE: certs.clientKey };
+    const tlsEnv = {
+      HERALD_NATS_TLS_CA_FILE: certs.ca,
+      HERALD_NATS_TLS_CERT_FILE: certs.clientCert,
+      HERALD_NATS_TLS_KEY_FILE: certs.clientKey,
+    };
     await withDiagnostics([diagnostics], async () => {
       const [a, b] = await start([
         { nodeId: "tls-a", natsUrl: url, env: tlsEnv },
         { nodeId: "tls-b", natsUrl: url, env: tlsEnv },
       ]);
-      assert.ok((await nats.connections(0)).every((x) => x.tls_version !== undefined && x.tls_version !== ""), "every connection uses TLS");
+      assert.ok(
+        (await nats.connections(0)).every((x) => x.tls_version !== undefined && x.tls_version !== ""),
+        "every connection uses TLS",
+      );
       await fansOut(a!, b!, "gus");
       // Without the client certificate the server refuses the handshake.
       const { ms, output } = await refused("tls-nocert", url, /cannot connect to NATS|refused/, { HERALD_NATS_TLS_CA_FILE: certs.ca });
@@ -166,12 +184,25 @@ describe("NATS with authentication", () => {
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
     try {
       await withDiagnostics([diagnostics], async () => {
-        const wrong = await refused("wrong-password", `nats://herald:not-the-password@127.0.0.1:${port}`, /refused this node's credentials \(.*Authorization Violation/i);
+        const wrong = await refused(
+          "wrong-password",
+          `nats://herald:not-the-password@127.0.0.1:${port}`,
+          /refused this node's credentials \(.*Authorization Violation/i,
+        );
         assert.ok(!wrong.output.includes("not-the-password"), "the password is not printed");
         const none = await refused("no-credentials", `nats://127.0.0.1:${port}`, /refused this node's credentials/);
-        const vars = await refused("wrong-variable", `nats://127.0.0.1:${port}`, /refused this node's credentials/, { HERALD_NATS_USER: "herald", HERALD_NATS_PASSWORD: "wrong" });
-        const mute = await refused("silent-server", `nats://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: .*TIMEOUT/i);
-        console.log(`stopped after (ms, from spawn): wrong password ${wrong.ms}, none ${none.ms}, wrong variables ${vars.ms}, silent server ${mute.ms}`);
+        const vars = await refused("wrong-variable", `nats://127.0.0.1:${port}`, /refused this node's credentials/, {
+          HERALD_NATS_USER: "herald",
+          HERALD_NATS_PASSWORD: "wrong",
+        });
+        const mute = await refused(
+          "silent-server",
+          `nats://127.0.0.1:${(silent.address() as net.AddressInfo).port}`,
+          /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+: .*TIMEOUT/i,
+        );
+        console.log(
+          `stopped after (ms, from spawn): wrong password ${wrong.ms}, none ${none.ms}, wrong variables ${vars.ms}, silent server ${mute.ms}`,
+        );
         for (const [what, r] of Object.entries({ wrong, none, vars })) assert.ok(r.ms < 20_000, `${what}: ${r.ms} ms`);
         assert.ok(mute.ms < 30_000, `silent server: ${mute.ms} ms`);
       });

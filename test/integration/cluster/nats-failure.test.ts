@@ -39,13 +39,17 @@ describe("NATS failures under a stream: 3 Herald nodes, 3-server NATS cluster, r
     );
   }
 
-  test("SIGKILL the NATS server that most Herald nodes use, mid-stream: deliveries go on, 0 persistent lost", { timeout: 120_000 }, async () => {
+  test("SIGKILL the NATS server that most Herald nodes use, mid-stream: deliveries go on, 0 persistent lost", {
+    timeout: 120_000,
+  }, async () => {
     await withDiagnostics([cl], async () => {
       const checker = new DeliveryChecker();
       const clients = cl.clientsFor(usersOf("kill"), checker);
       await startClients(clients);
       const names = await heraldsConnected();
-      const victim = [...names.entries()].sort((x, y) => y[1].filter((n) => n.startsWith("herald-")).length - x[1].filter((n) => n.startsWith("herald-")).length)[0]![0];
+      const victim = [...names.entries()].sort(
+        (x, y) => y[1].filter((n) => n.startsWith("herald-")).length - x[1].filter((n) => n.startsWith("herald-")).length,
+      )[0]![0];
       const affected = names.get(victim)!.filter((n) => n.startsWith("herald-"));
 
       const stream = new SendStream({ nodes: () => cl.nodes, checker, users: usersOf("kill") });
@@ -55,20 +59,34 @@ describe("NATS failures under a stream: 3 Herald nodes, 3-server NATS cluster, r
       const deliveredAtKill = checker.report().deliveries;
       await stream.runFor(15);
       // Deliveries go on after the kill (also to connections of the nodes that used the dead server).
-      await waitFor(() => checker.report().deliveries >= deliveredAtKill + 15 * 30, { timeoutMs: 20_000, message: "deliveries go on after the kill" });
+      await waitFor(() => checker.report().deliveries >= deliveredAtKill + 15 * 30, {
+        timeoutMs: 20_000,
+        message: "deliveries go on after the kill",
+      });
       const after = await heraldsConnected();
       assert.equal(after.has(victim), false);
       await stream.runFor(10);
       await stream.stop();
 
-      await waitFor(() => checker.report().lost === 0, { timeoutMs: 60_000, intervalMs: 250, message: `0 lost (${summarize(checker.report())})` });
+      await waitFor(() => checker.report().lost === 0, {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        message: `0 lost (${summarize(checker.report())})`,
+      });
       await flushClients(clients);
       const r = checker.report();
       console.log(`[SIGKILL NATS server ${victim}, used by ${affected.join(", ")}] ${summarize(r)}`);
-      assert.deepEqual(stream.failures.map((f) => `${f.nodeId}: ${f.code} ${f.details}`), [], "every send answered OK");
+      assert.deepEqual(
+        stream.failures.map((f) => `${f.nodeId}: ${f.code} ${f.details}`),
+        [],
+        "every send answered OK",
+      );
       assert.equal(r.okSent, r.sent);
       assertClean(r, "after SIGKILL of a NATS server");
-      assert.ok(clients.every((c) => c.closes.length === 0), "no WebSocket connection was lost");
+      assert.ok(
+        clients.every((c) => c.closes.length === 0),
+        "no WebSocket connection was lost",
+      );
       assert.ok(
         cl.nodes.filter((n) => affected.includes(`herald-${n.nodeId}`)).every((n) => n.logged(/NATS reconnected/).length >= 1),
         "the nodes of the dead server logged their NATS reconnect",
@@ -114,14 +132,25 @@ describe("NATS failures under a stream: 3 Herald nodes, 3-server NATS cluster, r
         });
       }
 
-      await waitFor(() => checker.report().lost === 0, { timeoutMs: 60_000, intervalMs: 250, message: `0 lost (${summarize(checker.report())})` });
+      await waitFor(() => checker.report().lost === 0, {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        message: `0 lost (${summarize(checker.report())})`,
+      });
       await flushClients(clients);
       const r = checker.report();
       console.log(`[NATS down 2 s, twice] ${stream.batchesOk} calls; ${summarize(r)}`);
-      assert.deepEqual(stream.failures.map((f) => `${f.nodeId}: ${f.code} ${f.details}`), [], "every send answered OK (Postgres is up)");
+      assert.deepEqual(
+        stream.failures.map((f) => `${f.nodeId}: ${f.code} ${f.details}`),
+        [],
+        "every send answered OK (Postgres is up)",
+      );
       assert.equal(r.okSent, r.sent);
       assertClean(r, "after two NATS outages");
-      assert.ok(clients.every((c) => c.closes.length === 0), "no WebSocket connection was lost");
+      assert.ok(
+        clients.every((c) => c.closes.length === 0),
+        "no WebSocket connection was lost",
+      );
       await stopClients(clients);
     });
   });

@@ -32,9 +32,11 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
   });
   afterAll(() => cl?.cleanup());
 
-  test("SIGKILL one node while 10,000 persistent notifications to 1,000 users are in flight: its clients reconnect elsewhere and resume; 0 lost, 0 duplicated after dedupe", { timeout: 180_000 }, async () => {
+  test("SIGKILL one node while 10,000 persistent notifications to 1,000 users are in flight: its clients reconnect elsewhere and resume; 0 lost, 0 duplicated after dedupe", {
+    timeout: 180_000,
+  }, async () => {
     await withDiagnostics([cl], async () => {
-      const [a, b, c] = cl.nodes as [typeof cl.nodes[0], typeof cl.nodes[0], typeof cl.nodes[0]];
+      const [a, b, c] = cl.nodes as [(typeof cl.nodes)[0], (typeof cl.nodes)[0], (typeof cl.nodes)[0]];
       const checker = new DeliveryChecker();
       const users = Array.from({ length: 1000 }, (_, i) => `k${String(i).padStart(4, "0")}`);
       // Clients of a lost node spread over the two others.
@@ -77,8 +79,15 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
       assert.deepEqual(failures, [], "sends through the surviving nodes all succeed");
 
       // Every client of the killed node is back in session on another node, and everything arrived.
-      await waitFor(() => onA.every((cli) => cli.open && cli.url !== a.wsUrl), { timeoutMs: 60_000, message: "clients of the killed node back on B or C" });
-      await waitFor(() => checker.report().lost === 0, { timeoutMs: 60_000, intervalMs: 250, message: `0 lost (${summarize(checker.report())})` });
+      await waitFor(() => onA.every((cli) => cli.open && cli.url !== a.wsUrl), {
+        timeoutMs: 60_000,
+        message: "clients of the killed node back on B or C",
+      });
+      await waitFor(() => checker.report().lost === 0, {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        message: `0 lost (${summarize(checker.report())})`,
+      });
       await flushClients(clients);
       const r = checker.report();
       const reconnects = onA.flatMap((cli) => cli.reconnectMs);
@@ -93,10 +102,16 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
       assert.equal(r.persistentOkSent, 10_000);
       assertClean(r, "after SIGKILL of node a", ["deliveredAfterError"]);
       assert.equal(r.deliveries - r.duplicatedRaw, 10_000, "each client has each of its 10 notifications once after dedupe");
-      assert.ok(onA.every((cli) => cli.closes.length >= 1 && cli.closes[0]!.code === 1006), "clients of the killed node saw an abnormal close");
+      assert.ok(
+        onA.every((cli) => cli.closes.length >= 1 && cli.closes[0]!.code === 1006),
+        "clients of the killed node saw an abnormal close",
+      );
       assert.ok(reconnects.length >= onA.length);
       const others = clients.filter((cli) => !onA.includes(cli));
-      assert.ok(others.every((cli) => cli.closes.length === 0), "clients of B and C kept their connections");
+      assert.ok(
+        others.every((cli) => cli.closes.length === 0),
+        "clients of B and C kept their connections",
+      );
       const moved = new Map<string, number>();
       for (const cli of onA) moved.set(cli.url, (moved.get(cli.url) ?? 0) + 1);
       assert.equal(moved.size, 2, `clients of a spread over b and c: ${JSON.stringify([...moved])}`);
@@ -104,9 +119,11 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
     });
   });
 
-  test("SIGTERM drain: clients of the drained node get close 3000 and resume elsewhere, in-flight sends finish, the node exits 0; no send answered OK is lost", { timeout: 120_000 }, async () => {
+  test("SIGTERM drain: clients of the drained node get close 3000 and resume elsewhere, in-flight sends finish, the node exits 0; no send answered OK is lost", {
+    timeout: 120_000,
+  }, async () => {
     await withDiagnostics([cl], async () => {
-      const [a, b, c] = cl.nodes as [typeof cl.nodes[0], typeof cl.nodes[0], typeof cl.nodes[0]];
+      const [a, b, c] = cl.nodes as [(typeof cl.nodes)[0], (typeof cl.nodes)[0], (typeof cl.nodes)[0]];
       if (!a.running) await a.spawn(); // back after the previous test killed it (same ports)
       const checker = new DeliveryChecker();
       const users = Array.from({ length: 300 }, (_, i) => `t${String(i).padStart(3, "0")}`);
@@ -166,9 +183,17 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
       assert.ok(exit, "the drain began mid-stream");
       assert.equal(await exit, 0, "the drained node exits 0");
 
-      for (const cli of onA) assert.equal(cli.closes[0]?.code, 3000, `client ${cli.clientId} of the drained node: close ${JSON.stringify(cli.closes[0])}`);
-      await waitFor(() => onA.every((cli) => cli.open && cli.url !== a.wsUrl), { timeoutMs: 30_000, message: "clients of the drained node resumed on B or C" });
-      await waitFor(() => checker.report().lost === 0, { timeoutMs: 60_000, intervalMs: 250, message: `0 lost (${summarize(checker.report())})` });
+      for (const cli of onA)
+        assert.equal(cli.closes[0]?.code, 3000, `client ${cli.clientId} of the drained node: close ${JSON.stringify(cli.closes[0])}`);
+      await waitFor(() => onA.every((cli) => cli.open && cli.url !== a.wsUrl), {
+        timeoutMs: 30_000,
+        message: "clients of the drained node resumed on B or C",
+      });
+      await waitFor(() => checker.report().lost === 0, {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        message: `0 lost (${summarize(checker.report())})`,
+      });
       await flushClients(clients);
       const r = checker.report();
       const reconnects = onA.flatMap((cli) => cli.reconnectMs);
@@ -182,14 +207,19 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
       assertClean(r, "after SIGTERM of node a", ["deliveredAfterError"]);
       assert.ok(a.logged("herald stopped").length > 0, "the node logged a clean stop");
       const others = clients.filter((cli) => !onA.includes(cli));
-      assert.ok(others.every((cli) => cli.closes.length === 0), "clients of B and C kept their connections");
+      assert.ok(
+        others.every((cli) => cli.closes.length === 0),
+        "clients of B and C kept their connections",
+      );
       await stopClients(clients);
     });
   });
 
-  test("SIGTERM while a send is blocked in the database: clients get 3000 at once, the call still answers OK, then the node exits 0; nothing lost", { timeout: 60_000 }, async () => {
+  test("SIGTERM while a send is blocked in the database: clients get 3000 at once, the call still answers OK, then the node exits 0; nothing lost", {
+    timeout: 60_000,
+  }, async () => {
     await withDiagnostics([cl], async () => {
-      const [a, b] = cl.nodes as [typeof cl.nodes[0], typeof cl.nodes[0]];
+      const [a, b] = cl.nodes as [(typeof cl.nodes)[0], (typeof cl.nodes)[0]];
       if (!a.running) await a.spawn();
       const checker = new DeliveryChecker();
       const users = Array.from({ length: 30 }, (_, i) => `inflight-${String(i).padStart(2, "0")}`);
@@ -198,7 +228,15 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
       const onA = clients.filter((cli) => cli.url === a.wsUrl);
       assert.equal(onA.length, 10);
       // Every user gets a first notification (this also creates their seq counters).
-      assert.ok((await sendTracked(checker, b.rpc, users.map((u) => ({ userId: u, ref: `${u}-0` })))).ok);
+      assert.ok(
+        (
+          await sendTracked(
+            checker,
+            b.rpc,
+            users.map((u) => ({ userId: u, ref: `${u}-0` })),
+          )
+        ).ok,
+      );
 
       // Hold the users' seq counter rows: a send to them blocks inside its transaction.
       const lock = new pg.Client({ connectionString: cl.db.url, connectionTimeoutMillis: 5000 });
@@ -211,7 +249,11 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
         await lock.query("select user_id from user_counters where user_id = any($1) for update", [users]);
         locked = true;
         const dbName = new URL(cl.db.url!).pathname.slice(1);
-        const call = sendTracked(checker, a.rpc, users.map((u) => ({ userId: u, ref: `${u}-1` })));
+        const call = sendTracked(
+          checker,
+          a.rpc,
+          users.map((u) => ({ userId: u, ref: `${u}-1` })),
+        );
         // (Watched from another connection: inside a transaction, pg_stat_activity is a snapshot.)
         await waitFor(
           async () =>
@@ -225,7 +267,10 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
         );
         const exit = a.sigterm();
         // The drain tells clients to reconnect before the in-flight call ends.
-        await waitFor(() => onA.every((cli) => cli.closes.length >= 1), { timeoutMs: 5000, message: "clients of a closed while the send is in flight" });
+        await waitFor(() => onA.every((cli) => cli.closes.length >= 1), {
+          timeoutMs: 5000,
+          message: "clients of a closed while the send is in flight",
+        });
         assert.deepEqual([...new Set(onA.map((cli) => cli.closes[0]!.code))], [3000]);
         assert.equal(a.running, true, "the node waits for the in-flight call");
         await lock.query("commit");
@@ -239,13 +284,20 @@ describe("Herald node failure: 3 nodes, 3-server NATS cluster, real Postgres", (
         await watch.end();
       }
 
-      await waitFor(() => checker.report().lost === 0, { timeoutMs: 30_000, intervalMs: 100, message: `0 lost (${summarize(checker.report())})` });
+      await waitFor(() => checker.report().lost === 0, {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        message: `0 lost (${summarize(checker.report())})`,
+      });
       await flushClients(clients);
       const r = checker.report();
       console.log(`[SIGTERM with a send in flight] ${summarize(r)}`);
       assert.equal(r.okSent, 60);
       assertClean(r, "after SIGTERM with a send in flight", ["deliveredAfterError"]);
-      assert.ok(onA.every((cli) => cli.url !== a.wsUrl && cli.open), "clients of a resumed on b or c");
+      assert.ok(
+        onA.every((cli) => cli.url !== a.wsUrl && cli.open),
+        "clients of a resumed on b or c",
+      );
       await stopClients(clients);
     });
   });

@@ -36,7 +36,9 @@ describe("Postgres outage under a stream: 3 Herald nodes, 3-server NATS cluster"
     await db?.drop();
   });
 
-  test("sends answer UNAVAILABLE while Postgres is down; none answered OK is missing afterwards; resends with the same idempotency keys store no duplicate", { timeout: 120_000 }, async () => {
+  test("sends answer UNAVAILABLE while Postgres is down; none answered OK is missing afterwards; resends with the same idempotency keys store no duplicate", {
+    timeout: 120_000,
+  }, async () => {
     await withDiagnostics([cl], async () => {
       const checker = new DeliveryChecker();
       const clients = cl.clientsFor(USERS, checker);
@@ -49,10 +51,10 @@ describe("Postgres outage under a stream: 3 Herald nodes, 3-server NATS cluster"
 
       await proxy.stop();
       const okAtStop = stream.batchesOk;
-      await waitFor(
-        () => stream.failures.length >= 9 && cl.nodes.every((n) => stream.failures.some((f) => f.nodeId === n.nodeId)),
-        { timeoutMs: 30_000, message: "sends through every node failed while Postgres is down" },
-      );
+      await waitFor(() => stream.failures.length >= 9 && cl.nodes.every((n) => stream.failures.some((f) => f.nodeId === n.nodeId)), {
+        timeoutMs: 30_000,
+        message: "sends through every node failed while Postgres is down",
+      });
       const okDuringOutage = stream.batchesOk - okAtStop;
       await proxy.start();
       await stream.runFor(20);
@@ -60,15 +62,24 @@ describe("Postgres outage under a stream: 3 Herald nodes, 3-server NATS cluster"
 
       // Every failure is UNAVAILABLE.
       const notUnavailable = stream.failures.filter((f) => f.code !== status.UNAVAILABLE);
-      assert.deepEqual(notUnavailable.map((f) => `${f.nodeId}: ${f.code} ${f.details}`), [], "every failed send answered UNAVAILABLE");
+      assert.deepEqual(
+        notUnavailable.map((f) => `${f.nodeId}: ${f.code} ${f.details}`),
+        [],
+        "every failed send answered UNAVAILABLE",
+      );
       const retriedRefs = new Set(stream.failures.flatMap((f) => f.items.map((it) => it.ref)));
 
       // Nothing answered OK is missing: each logical client got all of its user's notifications.
-      await waitFor(() => checker.report().lost === 0, { timeoutMs: 60_000, intervalMs: 250, message: `0 lost (${summarize(checker.report())})` });
+      await waitFor(() => checker.report().lost === 0, {
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        message: `0 lost (${summarize(checker.report())})`,
+      });
       await flushClients(clients);
       const r = checker.report();
       const kinds = new Map<string, number>();
-      for (const f of stream.failures) kinds.set(`${status[f.code ?? -1] ?? f.code} ${f.details}`, (kinds.get(`${status[f.code ?? -1] ?? f.code} ${f.details}`) ?? 0) + 1);
+      for (const f of stream.failures)
+        kinds.set(`${status[f.code ?? -1] ?? f.code} ${f.details}`, (kinds.get(`${status[f.code ?? -1] ?? f.code} ${f.details}`) ?? 0) + 1);
       console.log(
         `[Postgres down] ${stream.failures.length} failed calls ${JSON.stringify([...kinds])}, ${okDuringOutage} calls answered OK after the stop, ` +
           `${retriedRefs.size} notifications resent with their idempotency keys; ${summarize(r)}`,
@@ -93,7 +104,11 @@ describe("Postgres outage under a stream: 3 Herald nodes, 3-server NATS cluster"
         const twice = [...seen].filter(([, n]) => n > 1);
         assert.deepEqual(twice, [], `user ${u}: an idempotency key stored more than once`);
         assert.deepEqual([...seen.keys()].sort(), expectedRefs(u), `user ${u}: stored exactly what was answered OK`);
-        assert.deepEqual(stored.map((n) => Number(n.seq)), Array.from({ length: stored.length }, (_, i) => i + 1), `user ${u}: seqs gapless`);
+        assert.deepEqual(
+          stored.map((n) => Number(n.seq)),
+          Array.from({ length: stored.length }, (_, i) => i + 1),
+          `user ${u}: seqs gapless`,
+        );
       }
       assert.ok(proxy.accepted > 3, "the nodes reconnected to Postgres through the proxy");
       await stopClients(clients);

@@ -62,7 +62,10 @@ for (const backend of BACKENDS) {
       });
       try {
         // Warm up both paths (first statements, JIT) before measuring.
-        assert.deepEqual(await bulkSend({ port: node.grpcPort, senders: 1, callsEach: 1, items: 1, recipients: 1, contentBytes: CONTENT_BYTES }), [1]);
+        assert.deepEqual(
+          await bulkSend({ port: node.grpcPort, senders: 1, callsEach: 1, items: 1, recipients: 1, contentBytes: CONTENT_BYTES }),
+          [1],
+        );
         await controlSender.rpc.sendNotifications({ notifications: [outgoing({ userIds: ["control"], subject: "warm" })] });
         await waitFor(() => arrived.has("warm"), { message: "warm-up push" });
 
@@ -109,7 +112,14 @@ for (const backend of BACKENDS) {
         const limitMs = quietP99 > P99_LIMIT_MS / 2 ? 2 * quietP99 : P99_LIMIT_MS;
 
         const t0 = performance.now();
-        const attack = bulkSend({ port: node.grpcPort, senders: SENDERS, callsEach: CALLS_EACH, items: ITEMS, recipients: RECIPIENTS, contentBytes: CONTENT_BYTES });
+        const attack = bulkSend({
+          port: node.grpcPort,
+          senders: SENDERS,
+          callsEach: CALLS_EACH,
+          items: ITEMS,
+          recipients: RECIPIENTS,
+          contentBytes: CONTENT_BYTES,
+        });
         const { planned, loop } = runControl("c", attack);
         let stored: number[];
         try {
@@ -126,7 +136,18 @@ for (const backend of BACKENDS) {
         const p50 = percentile(latencies, 50);
         const p99 = percentile(latencies, 99);
         const rssGrowthMiB = (rssPeak - rss0) / 2 ** 20;
-        const figures = { backend: backend.name, calls: CALLS, attackMs: Math.round(attackMs), samples: latencies.length, quietP99: Math.round(quietP99), p50: Math.round(p50), p99: Math.round(p99), max: Math.round(latencies.at(-1)!), rssGrowthMiB: Math.round(rssGrowthMiB), loopStallsOver40ms: gaps };
+        const figures = {
+          backend: backend.name,
+          calls: CALLS,
+          attackMs: Math.round(attackMs),
+          samples: latencies.length,
+          quietP99: Math.round(quietP99),
+          p50: Math.round(p50),
+          p99: Math.round(p99),
+          max: Math.round(latencies.at(-1)!),
+          rssGrowthMiB: Math.round(rssGrowthMiB),
+          loopStallsOver40ms: gaps,
+        };
         console.log(`amplification figures: ${JSON.stringify(figures)}`);
         assert.ok(latencies.length >= 20, `too few control samples: ${JSON.stringify(figures)}`);
         // 100 ms; on a box whose own p99 (no attack) is already over 50 ms, twice that.
@@ -135,13 +156,31 @@ for (const backend of BACKENDS) {
 
         // Stored once per item (and per part of a call it spans): a few hundred bodies at most for the
         // big calls' 40,000 rows, each shared by 200 recipients or more.
-        const bodies = Number((await node.herald.db("notification_contents").where("subject", "like", "big %").count<{ n: string | number }>({ n: "*" }).first())?.n);
-        assert.ok(bodies >= CALLS * ITEMS && bodies <= (CALLS * ITEMS * RECIPIENTS) / 200 + 1, `${bodies} bodies for ${CALLS * ITEMS} items`);
+        const bodies = Number(
+          (
+            await node.herald
+              .db("notification_contents")
+              .where("subject", "like", "big %")
+              .count<{ n: string | number }>({ n: "*" })
+              .first()
+          )?.n,
+        );
+        assert.ok(
+          bodies >= CALLS * ITEMS && bodies <= (CALLS * ITEMS * RECIPIENTS) / 200 + 1,
+          `${bodies} bodies for ${CALLS * ITEMS} items`,
+        );
         // Every recipient reads its 10 notifications of every call, content joined back in full.
         const inbox = await listAll(controlSender.rpc, "bulk-999");
         assert.equal(inbox.length, CALLS * ITEMS);
-        assert.deepEqual(inbox.map((n) => n.seq), inbox.map((_, i) => String(i + 1)), "gapless seq");
-        assert.ok(inbox.every((n) => (n.content as { blob?: string }).blob?.length === CONTENT_BYTES - 12), "content read back whole");
+        assert.deepEqual(
+          inbox.map((n) => n.seq),
+          inbox.map((_, i) => String(i + 1)),
+          "gapless seq",
+        );
+        assert.ok(
+          inbox.every((n) => (n.content as { blob?: string }).blob?.length === CONTENT_BYTES - 12),
+          "content read back whole",
+        );
       } finally {
         controlSender.client.close();
         control.ws.close();

@@ -14,7 +14,10 @@ for (const backend of BACKENDS) {
     let node: TestHeraldWithDatabase;
 
     beforeAll(async () => {
-      node = await startTestHeraldOnNewDatabase(backend, { HERALD_API_KEYS: `${KEY_A},${KEY_B}`, HERALD_GRPC_MAX_MESSAGE_BYTES: String(MAX_MESSAGE) });
+      node = await startTestHeraldOnNewDatabase(backend, {
+        HERALD_API_KEYS: `${KEY_A},${KEY_B}`,
+        HERALD_GRPC_MAX_MESSAGE_BYTES: String(MAX_MESSAGE),
+      });
     });
 
     afterAll(() => node?.stop());
@@ -56,11 +59,7 @@ for (const backend of BACKENDS) {
       await assertGrpcError(node.rpc.sendNotifications({ notifications: [] }), status.INVALID_ARGUMENT, /notifications/);
       await assertGrpcError(node.rpc.listNotifications({ userId: "", query: query() }), status.INVALID_ARGUMENT, /user_id/);
       await assertGrpcError(node.rpc.getUnreadCount({ userId: "" }), status.INVALID_ARGUMENT, /user_id/);
-      await assertGrpcError(
-        node.rpc.deleteNotifications({ userId: "", ids: [crypto.randomUUID()] }),
-        status.INVALID_ARGUMENT,
-        /user_id/,
-      );
+      await assertGrpcError(node.rpc.deleteNotifications({ userId: "", ids: [crypto.randomUUID()] }), status.INVALID_ARGUMENT, /user_id/);
       await assertGrpcError(
         node.rpc.markNotificationsRead({ userId: "", ids: [crypto.randomUUID()], upToSeq: "0" }),
         status.INVALID_ARGUMENT,
@@ -192,22 +191,25 @@ for (const backend of BACKENDS) {
       const sends: Array<[Parameters<typeof outgoing>[0], RegExp]> = [
         [{ userIds: ["nul"], subject: "a\u0000b" }, /notifications\[0\]\.subject: contains U\+0000/],
         [{ userIds: ["nul"], content: { "k\u0000": 1 } }, /notifications\[0\]\.content: a key at the top level contains U\+0000/],
-        [{ userIds: ["nul"], content: { a: { b: [1, { c: "x\u0000" }] } } }, /notifications\[0\]\.content: the string at \.a\.b\[1\]\.c contains U\+0000/],
+        [
+          { userIds: ["nul"], content: { a: { b: [1, { c: "x\u0000" }] } } },
+          /notifications\[0\]\.content: the string at \.a\.b\[1\]\.c contains U\+0000/,
+        ],
         [{ userIds: ["nul"], senderId: "svc\u0000" }, /notifications\[0\]\.sender_id/],
         [{ userIds: ["nul"], idempotencyKey: "key\u0000" }, /notifications\[0\]\.idempotency_key: contains U\+0000/],
         [{ userIds: ["nul", "nul\u0000x"] }, /notifications\[0\]\.user_ids\[1\]/],
       ];
       for (const [o, message] of sends) {
-        const err = await assertGrpcError(
-          rpc.sendNotifications({ notifications: [outgoing(o)] }),
-          status.INVALID_ARGUMENT,
-          message,
-        );
+        const err = await assertGrpcError(rpc.sendNotifications({ notifications: [outgoing(o)] }), status.INVALID_ARGUMENT, message);
         assert.doesNotMatch(err.details, /\u0000/, "the message does not echo the NUL");
       }
       await assertGrpcError(rpc.listNotifications({ userId: "nul\u0000", query: query() }), status.INVALID_ARGUMENT, /user_id/);
       await assertGrpcError(rpc.getUnreadCount({ userId: "\u0000" }), status.INVALID_ARGUMENT, /user_id/);
-      await assertGrpcError(rpc.disconnectUser({ userId: "nul", reason: "why\u0000" }), status.INVALID_ARGUMENT, /reason: contains U\+0000/);
+      await assertGrpcError(
+        rpc.disconnectUser({ userId: "nul", reason: "why\u0000" }),
+        status.INVALID_ARGUMENT,
+        /reason: contains U\+0000/,
+      );
       await assertGrpcError(rpc.banUser({ userId: "nul", reason: "\u0000" }), status.INVALID_ARGUMENT, /reason: contains U\+0000/);
       assert.deepEqual(await listAll(rpc, "nul"), [], "nothing was stored, not even a system notification");
       // The server is fine and the user usable.
@@ -221,13 +223,28 @@ for (const backend of BACKENDS) {
       const invalid = async (p: Promise<unknown>, field: RegExp) =>
         assert.rejects(p, (e: { code?: string; field?: string }) => e.code === "invalid_argument" && field.test(e.field ?? ""));
       const send = (o: Partial<Parameters<typeof inbox.send>[0][0]>) =>
-        inbox.send([{ userIds: ["bob\ufffd"], code: 1, subject: "", content: {}, senderId: "", persistent: true, idempotencyKey: "", expireAt: null, ...o }]);
+        inbox.send([
+          {
+            userIds: ["bob\ufffd"],
+            code: 1,
+            subject: "",
+            content: {},
+            senderId: "",
+            persistent: true,
+            idempotencyKey: "",
+            expireAt: null,
+            ...o,
+          },
+        ]);
       await invalid(send({ userIds: ["bob\ud800"] }), /^notifications\[0\]\.user_ids\[0\]$/);
       await invalid(send({ subject: "\udc00" }), /^notifications\[0\]\.subject$/);
       await invalid(send({ content: { k: ["\ud83d"] } }), /^notifications\[0\]\.content$/);
       await invalid(send({ senderId: "svc\ud800" }), /^notifications\[0\]\.sender_id$/);
       await invalid(send({ idempotencyKey: "\ud800k" }), /^notifications\[0\]\.idempotency_key$/);
-      await invalid(inbox.list("bob\ud800", { limit: 10, cursor: "", direction: "forward", unreadOnly: false, systemFilter: "include" }), /^user_id$/);
+      await invalid(
+        inbox.list("bob\ud800", { limit: 10, cursor: "", direction: "forward", unreadOnly: false, systemFilter: "include" }),
+        /^user_id$/,
+      );
       await invalid(inbox.unreadCount("bob\ud800"), /^user_id$/);
       await invalid(inbox.ack("bob\ud800", [crypto.randomUUID()]), /^user_id$/);
       await invalid(inbox.markRead("bob\ud800", { upToSeq: 1 }), /^user_id$/);
@@ -236,7 +253,11 @@ for (const backend of BACKENDS) {
       await invalid(moderation.disconnect("bob", "\ud800"), /^reason$/);
       await send({ subject: "for bob\ufffd" });
       const page = await listPage(node.rpc, "bob\ufffd", {});
-      assert.deepEqual(page.notifications.map((n) => n.subject), ["for bob\ufffd"], "only the well-formed id's own notification");
+      assert.deepEqual(
+        page.notifications.map((n) => n.subject),
+        ["for bob\ufffd"],
+        "only the well-formed id's own notification",
+      );
     });
 
     test("malformed ids and mark-read arguments are INVALID_ARGUMENT naming the field", async () => {
@@ -278,9 +299,7 @@ describe("gRPC client without credentials", () => {
     const bare = connectClient(node.grpcPort, "unused");
     try {
       await assertGrpcError(
-        new Promise((resolve, reject) =>
-          bare.client.getUnreadCount({ userId: "u" }, (err, res) => (err ? reject(err) : resolve(res))),
-        ),
+        new Promise((resolve, reject) => bare.client.getUnreadCount({ userId: "u" }, (err, res) => (err ? reject(err) : resolve(res)))),
         status.UNAUTHENTICATED,
         /API key/,
       );

@@ -81,7 +81,11 @@ for (const backend of BACKENDS) {
       if (read.status === "rejected") throw read.reason;
 
       assert.equal(acked.size, TOTAL, "every send answered with a distinct id");
-      assert.deepEqual(seen, Array.from({ length: TOTAL }, (_, i) => i + 1), "every seq exactly once, in order");
+      assert.deepEqual(
+        seen,
+        Array.from({ length: TOTAL }, (_, i) => i + 1),
+        "every seq exactly once, in order",
+      );
       assert.deepEqual(new Set(seenIds), new Set(acked.keys()), "the reader saw exactly the acknowledged notifications");
       for (let i = 0; i < TOTAL; i++) assert.equal(acked.get(seenIds[i]!)!.seq, seen[i], "listed seq is the acknowledged seq");
       assert.ok(pollsWhileSending > 1, `the reader polled while senders were running (${pollsWhileSending} of ${polls} polls)`);

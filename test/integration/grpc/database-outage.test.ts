@@ -91,7 +91,11 @@ describe("Postgres unavailable (on postgres)", () => {
     const storedIds = new Set(stored.map((n) => n.id));
     for (const [id, b] of okIds) assert.ok(storedIds.has(id), `notification ${id} of batch ${b} was answered OK but is missing`);
     assert.equal(stored.length, okIds.size, "nothing stored beyond what was answered OK");
-    assert.deepEqual(stored.map((n) => Number(n.seq)), Array.from({ length: stored.length }, (_, i) => i + 1), "seq has no gaps");
+    assert.deepEqual(
+      stored.map((n) => Number(n.seq)),
+      Array.from({ length: stored.length }, (_, i) => i + 1),
+      "seq has no gaps",
+    );
     assert.equal(okIds.size, 10 * PER_SEND);
     assert.equal(failedBatches.length, 5 + 10);
     for (const b of failedBatches) assert.ok(!stored.some((n) => n.subject === b), `failed batch ${b} was partly written`);
@@ -144,7 +148,11 @@ describe("Postgres unavailable (on postgres)", () => {
     const stored = await listAll(rpc, user);
     const storedIds = new Set(stored.map((n) => n.id));
     for (const [id, b] of okIds) assert.ok(storedIds.has(id), `notification ${id} of batch ${b} was answered OK but is missing`);
-    assert.deepEqual(stored.map((n) => Number(n.seq)), Array.from({ length: stored.length }, (_, i) => i + 1), "seq has no gaps");
+    assert.deepEqual(
+      stored.map((n) => Number(n.seq)),
+      Array.from({ length: stored.length }, (_, i) => i + 1),
+      "seq has no gaps",
+    );
     const perBatch = new Map<string, number>();
     for (const n of stored) perBatch.set(n.subject, (perBatch.get(n.subject) ?? 0) + 1);
     for (const [b, count] of perBatch) assert.equal(count, PER_SEND, `batch ${b} is half-written (${count} of ${PER_SEND} rows)`);
@@ -161,7 +169,9 @@ describe("Postgres unavailable (on postgres)", () => {
     proxy.freeze();
     try {
       for (let i = 0; i < 2; i++) {
-        const t = await timed(() => rpc.sendNotifications({ notifications: [outgoing({ userIds: [user], subject: "during" })] }, { deadlineMs: PROMPT_MS + 3000 }));
+        const t = await timed(() =>
+          rpc.sendNotifications({ notifications: [outgoing({ userIds: [user], subject: "during" })] }, { deadlineMs: PROMPT_MS + 3000 }),
+        );
         const err = t.error as ServiceError | undefined;
         assert.ok(err, "a send while Postgres hangs must not succeed");
         assert.equal(err.code, status.UNAVAILABLE, `expected UNAVAILABLE, got ${status[err.code]}: ${err.details}`);
@@ -190,7 +200,10 @@ describe("Postgres unavailable (on postgres)", () => {
     const storedIds = stored.map((n) => n.id);
     for (const id of [first.results[0]!.notificationId, ...okAfter]) assert.ok(storedIds.includes(id), `${id} answered OK but missing`);
     // Nothing of the sends made during the hang reached Postgres, so nothing of them may be stored.
-    assert.deepEqual(stored.filter((n) => n.subject === "during"), []);
+    assert.deepEqual(
+      stored.filter((n) => n.subject === "during"),
+      [],
+    );
   });
 
   test("a node started with an unreachable DATABASE_URL fails fast instead of hanging", async () => {

@@ -61,10 +61,12 @@ describe("health and reflection (on postgres)", () => {
           "the service file declares its imports",
         );
         await refl.resolveImports();
-        assert.deepEqual(
-          [...refl.files.keys()].sort(),
-          ["google/protobuf/struct.proto", "google/protobuf/timestamp.proto", "herald/v1/notification.proto", SERVICE_FILE],
-        );
+        assert.deepEqual([...refl.files.keys()].sort(), [
+          "google/protobuf/struct.proto",
+          "google/protobuf/timestamp.proto",
+          "herald/v1/notification.proto",
+          SERVICE_FILE,
+        ]);
 
         const pool = refl.pool(SERVICE_FILE);
         const struct = pool.getMessage("google.protobuf.Struct");
@@ -72,13 +74,36 @@ describe("health and reflection (on postgres)", () => {
         assert.equal(pool.getMessage("herald.v1.OutgoingNotification")?.field.userIds?.name, "user_ids");
 
         const user = `reflection-${version}`;
-        const sent = (await dynamicUnaryCall(pool, address, "herald.v1.NotificationService", "SendNotifications", {
-          notifications: [{ userIds: [user], code: 7, subject: "via reflection", content: { k: "v", n: 2 }, persistent: true, idempotencyKey: `refl-${version}` }],
-        }, withKey())) as { results: Array<{ userId: string; seq: string }> };
+        const sent = (await dynamicUnaryCall(
+          pool,
+          address,
+          "herald.v1.NotificationService",
+          "SendNotifications",
+          {
+            notifications: [
+              {
+                userIds: [user],
+                code: 7,
+                subject: "via reflection",
+                content: { k: "v", n: 2 },
+                persistent: true,
+                idempotencyKey: `refl-${version}`,
+              },
+            ],
+          },
+          withKey(),
+        )) as { results: Array<{ userId: string; seq: string }> };
         assert.equal(sent.results.length, 1);
         assert.equal(sent.results[0]!.userId, user);
 
-        const count = (await dynamicUnaryCall(pool, address, "herald.v1.NotificationService", "GetUnreadCount", { userId: user }, withKey())) as {
+        const count = (await dynamicUnaryCall(
+          pool,
+          address,
+          "herald.v1.NotificationService",
+          "GetUnreadCount",
+          { userId: user },
+          withKey(),
+        )) as {
           unreadCount?: number;
         };
         assert.equal(count.unreadCount, 1);
@@ -94,11 +119,23 @@ describe("health and reflection (on postgres)", () => {
           assert.ok(refl.pool(file!.name).getService(s), `${s} in the pool of ${file!.name}`);
         }
         // And a method, a nested type and a field are symbols too.
-        assert.equal((await refl.fetchFiles({ file_containing_symbol: "herald.v1.NotificationService.SendNotifications" }))[0]?.name, SERVICE_FILE);
-        assert.equal((await refl.fetchFiles({ file_containing_symbol: "google.protobuf.Struct.FieldsEntry" }))[0]?.name, "google/protobuf/struct.proto");
+        assert.equal(
+          (await refl.fetchFiles({ file_containing_symbol: "herald.v1.NotificationService.SendNotifications" }))[0]?.name,
+          SERVICE_FILE,
+        );
+        assert.equal(
+          (await refl.fetchFiles({ file_containing_symbol: "google.protobuf.Struct.FieldsEntry" }))[0]?.name,
+          "google/protobuf/struct.proto",
+        );
 
-        await assert.rejects(refl.fetchFiles({ file_containing_symbol: "no.such.Symbol" }), (e: ReflectionError) => e.code === grpc.status.NOT_FOUND);
-        await assert.rejects(refl.fetchFiles({ file_by_filename: "no/such.proto" }), (e: ReflectionError) => e.code === grpc.status.NOT_FOUND);
+        await assert.rejects(
+          refl.fetchFiles({ file_containing_symbol: "no.such.Symbol" }),
+          (e: ReflectionError) => e.code === grpc.status.NOT_FOUND,
+        );
+        await assert.rejects(
+          refl.fetchFiles({ file_by_filename: "no/such.proto" }),
+          (e: ReflectionError) => e.code === grpc.status.NOT_FOUND,
+        );
       } finally {
         refl.close();
       }
@@ -111,17 +148,33 @@ describe("health and reflection (on postgres)", () => {
         assert.equal(files[0]?.name, SERVICE_FILE);
         const struct = await refl.fetchFiles({ file_by_filename: "google/protobuf/struct.proto" });
         assert.equal(struct[0]?.name, "google/protobuf/struct.proto");
-        assert.ok(struct[0]?.messageType.find((m) => m.name === "Struct")?.nestedType.some((n) => n.name === "FieldsEntry" && n.options?.mapEntry));
+        assert.ok(
+          struct[0]?.messageType.find((m) => m.name === "Struct")?.nestedType.some((n) => n.name === "FieldsEntry" && n.options?.mapEntry),
+        );
         await refl.resolveImports();
         const pool = refl.pool(SERVICE_FILE);
-        const count = (await dynamicUnaryCall(pool, address, "herald.v1.NotificationService", "GetUnreadCount", { userId: "nobody" }, withKey())) as {
+        const count = (await dynamicUnaryCall(
+          pool,
+          address,
+          "herald.v1.NotificationService",
+          "GetUnreadCount",
+          { userId: "nobody" },
+          withKey(),
+        )) as {
           unreadCount?: number;
         };
         assert.equal(count.unreadCount ?? 0, 0);
 
         const [healthFile] = await refl.fetchFiles({ file_by_filename: "grpc/health/v1/health.proto" });
         const healthPool = refl.pool(healthFile!.name);
-        const res = (await dynamicUnaryCall(healthPool, address, "grpc.health.v1.Health", "Check", { service: "" }, new grpc.Metadata())) as {
+        const res = (await dynamicUnaryCall(
+          healthPool,
+          address,
+          "grpc.health.v1.Health",
+          "Check",
+          { service: "" },
+          new grpc.Metadata(),
+        )) as {
           status: string;
         };
         assert.equal(res.status, "SERVING");

@@ -38,10 +38,23 @@ for (const backend of BACKENDS) {
     test("the key is per recipient: one send to many users, then a resend to a superset", async () => {
       const { rpc } = node;
       const first = await rpc.sendNotifications({ notifications: [outgoing({ userIds: ["ka", "kb"], idempotencyKey: "k" })] });
-      assert.deepEqual(first.results.map((r) => [r.userId, r.duplicate]), [["ka", false], ["kb", false]]);
+      assert.deepEqual(
+        first.results.map((r) => [r.userId, r.duplicate]),
+        [
+          ["ka", false],
+          ["kb", false],
+        ],
+      );
       assert.notEqual(first.results[0]!.notificationId, first.results[1]!.notificationId);
       const again = await rpc.sendNotifications({ notifications: [outgoing({ userIds: ["kb", "kc", "ka"], idempotencyKey: "k" })] });
-      assert.deepEqual(again.results.map((r) => [r.userId, r.duplicate]), [["kb", true], ["kc", false], ["ka", true]]);
+      assert.deepEqual(
+        again.results.map((r) => [r.userId, r.duplicate]),
+        [
+          ["kb", true],
+          ["kc", false],
+          ["ka", true],
+        ],
+      );
       assert.equal(again.results[0]!.notificationId, first.results[1]!.notificationId);
       assert.equal(again.results[2]!.notificationId, first.results[0]!.notificationId);
       for (const u of ["ka", "kb", "kc"]) assert.equal((await listAll(rpc, u)).length, 1, u);
@@ -56,9 +69,19 @@ for (const backend of BACKENDS) {
           outgoing({ userIds: ["batch-user"], subject: "c", idempotencyKey: "dup" }),
         ],
       });
-      assert.deepEqual(res.results.map((r) => [r.index, r.seq, r.duplicate]), [[0, "1", false], [1, "2", false], [2, "1", true]]);
+      assert.deepEqual(
+        res.results.map((r) => [r.index, r.seq, r.duplicate]),
+        [
+          [0, "1", false],
+          [1, "2", false],
+          [2, "1", true],
+        ],
+      );
       assert.equal(res.results[2]!.notificationId, res.results[0]!.notificationId);
-      assert.deepEqual((await listAll(rpc, "batch-user")).map((n) => n.subject), ["a", "b"]);
+      assert.deepEqual(
+        (await listAll(rpc, "batch-user")).map((n) => n.subject),
+        ["a", "b"],
+      );
     });
 
     test("20 concurrent sends with the same key: one row, the same id everywhere, exactly one not duplicate", async () => {

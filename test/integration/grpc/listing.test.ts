@@ -33,8 +33,14 @@ for (const backend of BACKENDS) {
       const ids = await sendMany(rpc, "fwd", 5);
       const first = await listPage(rpc, "fwd", {});
       assert.deepEqual(seqs(first), [1, 2, 3, 4, 5]);
-      assert.deepEqual(first.notifications.map((n) => n.id), ids);
-      assert.deepEqual(first.notifications.map((n) => n.subject), ["n1", "n2", "n3", "n4", "n5"]);
+      assert.deepEqual(
+        first.notifications.map((n) => n.id),
+        ids,
+      );
+      assert.deepEqual(
+        first.notifications.map((n) => n.subject),
+        ["n1", "n2", "n3", "n4", "n5"],
+      );
       assert.equal(first.hasMore, false);
       assert.notEqual(first.nextCursor, "");
       assert.equal(first.syncCursor, "");
@@ -178,7 +184,10 @@ for (const backend of BACKENDS) {
       await sendMany(rpc, "emit", 2);
       const id = await node.herald.inbox.emitSystem("emit", SystemCode.SYSTEM_CODE_DISCONNECTED, "bye");
       const only = await listPage(rpc, "emit", { systemFilter: SystemFilter.SYSTEM_FILTER_ONLY });
-      assert.deepEqual(only.notifications.map((n) => [n.id, n.code, n.seq]), [[id, SystemCode.SYSTEM_CODE_DISCONNECTED, "3"]]);
+      assert.deepEqual(
+        only.notifications.map((n) => [n.id, n.code, n.seq]),
+        [[id, SystemCode.SYSTEM_CODE_DISCONNECTED, "3"]],
+      );
       assert.equal((await listPage(rpc, "emit", { systemFilter: SystemFilter.SYSTEM_FILTER_EXCLUDE })).notifications.length, 2);
     });
 
@@ -195,7 +204,10 @@ for (const backend of BACKENDS) {
       assert.equal(max.notifications.length, 100);
       assert.equal(max.hasMore, true);
       const rest = await listPage(rpc, "many", { limit: 100, cursor: max.nextCursor });
-      assert.deepEqual(seqs(rest), Array.from({ length: 20 }, (_, i) => 101 + i));
+      assert.deepEqual(
+        seqs(rest),
+        Array.from({ length: 20 }, (_, i) => 101 + i),
+      );
       assert.equal(rest.hasMore, false);
       assert.equal((await listAll(rpc, "many")).length, 120);
     });
@@ -216,7 +228,10 @@ for (const backend of BACKENDS) {
         notifications: [outgoing({ userIds: ["exp"], subject: "soon gone", expireTime }), outgoing({ userIds: ["exp"], subject: "stays" })],
       });
       const listed = await listPage(rpc, "exp", {});
-      assert.deepEqual(listed.notifications.map((n) => n.subject), ["soon gone", "stays"]);
+      assert.deepEqual(
+        listed.notifications.map((n) => n.subject),
+        ["soon gone", "stays"],
+      );
       assert.equal(listed.notifications[0]!.expireTime, expireTime);
       await waitFor(async () => (await listPage(rpc, "exp", {})).notifications.length === 1, {
         timeoutMs: 15_000,
@@ -224,12 +239,19 @@ for (const backend of BACKENDS) {
         message: "the expired notification is still listed",
       });
       assert.ok(Date.now() >= Date.parse(expireTime), "it disappeared only after its expire time");
-      assert.deepEqual((await listPage(rpc, "exp", { direction: BACKWARD })).notifications.map((n) => n.subject), ["stays"]);
+      assert.deepEqual(
+        (await listPage(rpc, "exp", { direction: BACKWARD })).notifications.map((n) => n.subject),
+        ["stays"],
+      );
       assert.equal((await rpc.getUnreadCount({ userId: "exp" })).unreadCount, 1);
       // The node's purge timer (HERALD_PURGE_INTERVAL_MS=1000 here) deletes the stored row.
       const storedIds = async () =>
         (await node.herald.db("notifications").where("user_id", "exp").select("id")).map((r: { id: string }) => r.id);
-      await waitFor(async () => (await storedIds()).length === 1, { timeoutMs: 10_000, intervalMs: 100, message: "expired row not purged" });
+      await waitFor(async () => (await storedIds()).length === 1, {
+        timeoutMs: 10_000,
+        intervalMs: 100,
+        message: "expired row not purged",
+      });
       assert.deepEqual(await storedIds(), [res.results[1]!.notificationId]);
     });
   });

@@ -28,10 +28,21 @@ for (const backend of BACKENDS) {
 
     beforeAll(async () => {
       tdb = await backend.create();
-      const config = loadConfig({ HERALD_GRPC_PORT: "0", HERALD_HTTP_PORT: "0", HERALD_HOST: "127.0.0.1", HERALD_SHUTDOWN_GRACE_MS: "2000", ...tdb.env });
+      const config = loadConfig({
+        HERALD_GRPC_PORT: "0",
+        HERALD_HTTP_PORT: "0",
+        HERALD_HOST: "127.0.0.1",
+        HERALD_SHUTDOWN_GRACE_MS: "2000",
+        ...tdb.env,
+      });
       const sink = new Writable({
         write(chunk: Buffer, _enc, done) {
-          logLines.push(...chunk.toString().split("\n").filter((l) => l !== ""));
+          logLines.push(
+            ...chunk
+              .toString()
+              .split("\n")
+              .filter((l) => l !== ""),
+          );
           done();
         },
       });
@@ -42,7 +53,9 @@ for (const backend of BACKENDS) {
           if new.code = ${POISON_CODE} then raise exception 'refused by the test trigger'; end if;
           return new;
         end $$`);
-      await herald.db.raw("create trigger herald_test_poison before insert on notifications for each row execute function herald_test_poison()");
+      await herald.db.raw(
+        "create trigger herald_test_poison before insert on notifications for each row execute function herald_test_poison()",
+      );
     });
 
     afterAll(async () => {
@@ -88,7 +101,11 @@ for (const backend of BACKENDS) {
           const inbox = await listAll(rpc, user);
           const expected = calls.filter((c) => c.user === user && !c.poisoned).map((c) => c.subject);
           assert.deepEqual(inbox.map((n) => n.subject).sort(), [...expected].sort(), user);
-          assert.deepEqual(inbox.map((n) => n.seq), inbox.map((_, k) => String(k + 1)), `${user}: gapless seq`);
+          assert.deepEqual(
+            inbox.map((n) => n.seq),
+            inbox.map((_, k) => String(k + 1)),
+            `${user}: gapless seq`,
+          );
         }
 
         // The failures were logged (at error level), without the statement.

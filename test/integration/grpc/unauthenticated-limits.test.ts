@@ -86,7 +86,10 @@ interface HeldStream {
  * sends `body` (all of it but the last byte) and never ends.
  */
 function holdStream(session: http2.ClientHttp2Session, path: string, body: Buffer): HeldStream {
-  const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" }, { endStream: false });
+  const stream = session.request(
+    { ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" },
+    { endStream: false },
+  );
   stream.on("error", () => {});
   const statusOf = (h: http2.IncomingHttpHeaders) => (h["grpc-status"] === undefined ? null : Number(h["grpc-status"]));
   const grpcStatus = new Promise<number | null>((resolve) => {
@@ -149,11 +152,16 @@ describe("unauthenticated gRPC memory (a node in its own process, on postgres)",
       process.stdout.write(
         `# RSS baseline ${(baseline / MiB).toFixed(0)} MiB, peak growth ${(growth / MiB).toFixed(1)} MiB; ${pushed} of ${STREAMS} bodies pushed\n`,
       );
-      assert.ok(growth < MAX_GROWTH, `RSS grew by ${(growth / MiB).toFixed(0)} MiB (baseline ${(baseline / MiB).toFixed(0)} MiB) with ${STREAMS} unauthenticated streams`);
+      assert.ok(
+        growth < MAX_GROWTH,
+        `RSS grew by ${(growth / MiB).toFixed(0)} MiB (baseline ${(baseline / MiB).toFixed(0)} MiB) with ${STREAMS} unauthenticated streams`,
+      );
       assert.equal(answeredFirst, STREAMS, "every stream is answered UNAUTHENTICATED at its headers, before its body is read");
 
       // With those connections still open, a backend with the key is served.
-      const sent = await node.rpc.sendNotifications({ notifications: [outgoing({ userIds: ["after-attack"], idempotencyKey: "after-attack-1" })] });
+      const sent = await node.rpc.sendNotifications({
+        notifications: [outgoing({ userIds: ["after-attack"], idempotencyKey: "after-attack-1" })],
+      });
       assert.equal(sent.results.length, 1);
       assert.equal((await node.rpc.getUnreadCount({ userId: "after-attack" })).unreadCount, 1);
     } finally {
@@ -201,10 +209,14 @@ describe("gRPC connection and stream limits (on postgres)", () => {
 
   test("beyond HERALD_GRPC_MAX_CONNECTIONS a connection is closed on accept; a freed slot serves again", async () => {
     const open = await Promise.all(
-      Array.from({ length: 4 }, () => new Promise<net.Socket>((resolve) => {
-        const s = net.connect(node.grpcPort, "127.0.0.1", () => resolve(s));
-        s.on("error", () => {});
-      })),
+      Array.from(
+        { length: 4 },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const s = net.connect(node.grpcPort, "127.0.0.1", () => resolve(s));
+            s.on("error", () => {});
+          }),
+      ),
     );
     try {
       const extra = net.connect(node.grpcPort, "127.0.0.1");
@@ -216,9 +228,16 @@ describe("gRPC connection and stream limits (on postgres)", () => {
       for (const s of open) s.destroy();
     }
     // The four slots free up as those sockets close; a real client then gets through.
-    await waitFor(async () => (await node.rpc.getUnreadCount({ userId: "slots" }, { deadlineMs: 2000 }).then(() => true, () => false)), {
-      message: "a gRPC call after the extra connections closed",
-    });
+    await waitFor(
+      async () =>
+        await node.rpc.getUnreadCount({ userId: "slots" }, { deadlineMs: 2000 }).then(
+          () => true,
+          () => false,
+        ),
+      {
+        message: "a gRPC call after the extra connections closed",
+      },
+    );
   });
 
   test("unauthenticated health calls: at most HERALD_GRPC_MAX_UNAUTHENTICATED_CALLS receiving at once, each cut off after the handshake timeout", async () => {
@@ -231,7 +250,11 @@ describe("gRPC connection and stream limits (on postgres)", () => {
       // Health needs no key, so the server reads these bodies: both slots are taken.
       for (const h of slow) assert.deepEqual(await within(h.settled, 5000, "a slow health call"), { grpcStatus: null, bodyTaken: true });
       const third = holdStream(session, HEALTH_CHECK_PATH, body);
-      assert.equal(await within(third.status, 5000, "the third health call"), status.RESOURCE_EXHAUSTED, "a third unfinished health call is refused at its headers");
+      assert.equal(
+        await within(third.status, 5000, "the third health call"),
+        status.RESOURCE_EXHAUSTED,
+        "a third unfinished health call is refused at its headers",
+      );
       await assert.rejects(healthCheck(health), (e: grpc.ServiceError) => e.code === status.RESOURCE_EXHAUSTED);
       // The slow ones are cut off after the handshake timeout (500 ms), freeing their slots.
       assert.deepEqual(await within(Promise.all(slow.map((h) => h.status)), 5000, "the slow health calls' end"), [

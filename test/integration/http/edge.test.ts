@@ -75,7 +75,9 @@ describe("HTTP edge: bad request targets, /readyz and /metrics", () => {
     const before = await commits(name);
     const started = performance.now();
     for (let i = 0; i < 30; i++)
-      await Promise.all(Array.from({ length: 10 }, async () => assert.equal((await fetch(`http://127.0.0.1:${node.httpPort}/readyz`)).status, 200)));
+      await Promise.all(
+        Array.from({ length: 10 }, async () => assert.equal((await fetch(`http://127.0.0.1:${node.httpPort}/readyz`)).status, 200)),
+      );
     const seconds = (performance.now() - started) / 1000;
     const used = (await commits(name)) - before;
     // One check per second of the run, plus slack: the counter also sees this test's own statistics queries,

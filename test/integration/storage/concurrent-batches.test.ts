@@ -6,7 +6,17 @@ import { NotificationRepository } from "../../../src/storage/notification-reposi
 import { BACKENDS, openMigratedDatabase, type OpenTestDatabase } from "../../support/databases.js";
 
 function row(userId: string, idempotencyKey = ""): NewNotification {
-  return { id: randomUUID(), userId, code: 1, subject: "", content: {}, senderId: "", createdAt: new Date(), expireAt: null, idempotencyKey };
+  return {
+    id: randomUUID(),
+    userId,
+    code: 1,
+    subject: "",
+    content: {},
+    senderId: "",
+    createdAt: new Date(),
+    expireAt: null,
+    idempotencyKey,
+  };
 }
 
 for (const backend of BACKENDS) {
@@ -39,8 +49,16 @@ for (const backend of BACKENDS) {
       for (const u of users) {
         const stored = (await repo.listAfter(u, 0, 1000)).map((n) => n.seq);
         const n = stored.length;
-        assert.deepEqual(stored, Array.from({ length: n }, (_, i) => i + 1), `user ${u} stored seqs are gapless`);
-        assert.deepEqual([...returned.get(u)!].sort((a, b) => a - b), stored, `user ${u} returned seqs match the stored ones`);
+        assert.deepEqual(
+          stored,
+          Array.from({ length: n }, (_, i) => i + 1),
+          `user ${u} stored seqs are gapless`,
+        );
+        assert.deepEqual(
+          [...returned.get(u)!].sort((a, b) => a - b),
+          stored,
+          `user ${u} returned seqs match the stored ones`,
+        );
         assert.equal(await repo.lastSeq(u), n);
       }
     });

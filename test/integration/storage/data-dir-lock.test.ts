@@ -29,7 +29,10 @@ describe("one PGlite data directory, two processes", () => {
 
   function start(nodeId: string): Promise<HeraldNode> {
     const started = HeraldNode.start({ nodeId, databaseUrl: "", natsUrl: "", env: tdb.env, readyTimeoutMs: 60_000 });
-    void started.then((n) => nodes.push(n), () => undefined);
+    void started.then(
+      (n) => nodes.push(n),
+      () => undefined,
+    );
     return started;
   }
 
@@ -38,7 +41,9 @@ describe("one PGlite data directory, two processes", () => {
     const lockFile = path.join(dir, LOCK_FILE_NAME);
     const first = await start("first");
     assert.equal(readFileSync(lockFile, "utf8").trim(), String(first.pid), "the lock file holds the PID");
-    const sent = await first.rpc.sendNotifications({ notifications: [outgoing({ userIds: ["durable"], subject: "acknowledged by the first" })] });
+    const sent = await first.rpc.sendNotifications({
+      notifications: [outgoing({ userIds: ["durable"], subject: "acknowledged by the first" })],
+    });
 
     await assert.rejects(start("second"), (err: Error) => {
       assert.match(err.message, /exited \(1\) before it was ready/);
@@ -48,7 +53,10 @@ describe("one PGlite data directory, two processes", () => {
     assert.ok(first.running, "the first process goes on serving");
     assert.equal((await listAll(first.rpc, "durable")).length, 1);
     // In this process too: the directory cannot be opened while a node holds it.
-    assert.throws(() => openDatabase(tdb.options), (e: unknown) => e instanceof DataDirLockedError && e.pid === first.pid);
+    assert.throws(
+      () => openDatabase(tdb.options),
+      (e: unknown) => e instanceof DataDirLockedError && e.pid === first.pid,
+    );
 
     // A process killed outright leaves its lock behind: its PID no longer runs, so the lock is stale.
     await first.kill();
@@ -56,7 +64,11 @@ describe("one PGlite data directory, two processes", () => {
     const third = await start("third");
     assert.equal(readFileSync(lockFile, "utf8").trim(), String(third.pid));
     const kept = await listAll(third.rpc, "durable");
-    assert.deepEqual(kept.map((n) => n.id), [sent.results[0]!.notificationId], "the acknowledged write survived");
+    assert.deepEqual(
+      kept.map((n) => n.id),
+      [sent.results[0]!.notificationId],
+      "the acknowledged write survived",
+    );
 
     assert.equal(await third.sigterm(), 0);
     assert.equal(existsSync(lockFile), false, "a graceful stop removes the lock file");
@@ -73,7 +85,10 @@ describe("DataDirLock", () => {
   test("refused while held (this process too); taken over from a PID that does not run or an old file without one; released once", () => {
     const file = path.join(dir, LOCK_FILE_NAME);
     const lock = DataDirLock.acquire(dir);
-    assert.throws(() => DataDirLock.acquire(dir), (e: unknown) => e instanceof DataDirLockedError && e.pid === process.pid && e.message.includes(dir));
+    assert.throws(
+      () => DataDirLock.acquire(dir),
+      (e: unknown) => e instanceof DataDirLockedError && e.pid === process.pid && e.message.includes(dir),
+    );
     lock.release();
     lock.release();
     assert.equal(existsSync(file), false);

@@ -56,7 +56,10 @@ for (const backend of BACKENDS) {
 
       const repo = new NotificationRepository({ db });
       const stored = await repo.insertBatch([row("alice", 1), row("alice", 2)]);
-      assert.deepEqual(stored.map((s) => s.seq), [1, 2]);
+      assert.deepEqual(
+        stored.map((s) => s.seq),
+        [1, 2],
+      );
       await db("bans").insert({ user_id: "mallory", reason: "spam", created_at: new Date() });
 
       const undone = await migrateDownAll(db);
@@ -69,7 +72,13 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await existingTables(db), [...TABLES].sort());
       // The schema is fresh and fully working: counters restart, constraints are back.
       const again = await repo.insertBatch([row("alice", 1), row("alice", 1)]);
-      assert.deepEqual(again.map((s) => [s.seq, s.duplicate]), [[1, false], [1, true]]);
+      assert.deepEqual(
+        again.map((s) => [s.seq, s.duplicate]),
+        [
+          [1, false],
+          [1, true],
+        ],
+      );
       assert.equal(await repo.lastSeq("alice"), 1);
       assert.equal(Number((await db("bans").count<{ n: string }>({ n: "*" }).first())?.n), 0);
     });
@@ -96,12 +105,33 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await migrateStep(db, "up"), [MIGRATIONS[1]]);
       // Rows as the previous schema stored them: subject, content and sender on each row.
       const old = [
-        { id: crypto.randomUUID(), user_id: "alice", seq: 1, code: 1, subject: "a1", content: { n: 1, deep: { k: ["v"] } }, sender_id: "svc", idempotency_key: "k1" },
-        { id: crypto.randomUUID(), user_id: "alice", seq: 2, code: -2, subject: "", content: { reason: "r" }, sender_id: "", idempotency_key: null },
+        {
+          id: crypto.randomUUID(),
+          user_id: "alice",
+          seq: 1,
+          code: 1,
+          subject: "a1",
+          content: { n: 1, deep: { k: ["v"] } },
+          sender_id: "svc",
+          idempotency_key: "k1",
+        },
+        {
+          id: crypto.randomUUID(),
+          user_id: "alice",
+          seq: 2,
+          code: -2,
+          subject: "",
+          content: { reason: "r" },
+          sender_id: "",
+          idempotency_key: null,
+        },
         { id: crypto.randomUUID(), user_id: "bob", seq: 1, code: 7, subject: "b1", content: {}, sender_id: "", idempotency_key: null },
       ];
       await db("notifications").insert(old.map((r) => ({ ...r, content: JSON.stringify(r.content), created_at: new Date() })));
-      await db("user_counters").insert([{ user_id: "alice", last_seq: 2 }, { user_id: "bob", last_seq: 1 }]);
+      await db("user_counters").insert([
+        { user_id: "alice", last_seq: 2 },
+        { user_id: "bob", last_seq: 1 },
+      ]);
 
       assert.deepEqual(await migrateStep(db, "up"), [MIGRATIONS[2]]);
       const repo = new NotificationRepository({ db });
@@ -114,9 +144,39 @@ for (const backend of BACKENDS) {
       const shared = { n: 3 };
       const now = new Date();
       const [again, a3, b2] = await repo.insertBatch([
-        { id: crypto.randomUUID(), userId: "alice", code: 1, subject: "x", content: {}, senderId: "", createdAt: now, expireAt: null, idempotencyKey: "k1" },
-        { id: crypto.randomUUID(), userId: "alice", code: 1, subject: "both", content: shared, senderId: "svc", createdAt: now, expireAt: null, idempotencyKey: "" },
-        { id: crypto.randomUUID(), userId: "bob", code: 1, subject: "both", content: shared, senderId: "svc", createdAt: now, expireAt: null, idempotencyKey: "" },
+        {
+          id: crypto.randomUUID(),
+          userId: "alice",
+          code: 1,
+          subject: "x",
+          content: {},
+          senderId: "",
+          createdAt: now,
+          expireAt: null,
+          idempotencyKey: "k1",
+        },
+        {
+          id: crypto.randomUUID(),
+          userId: "alice",
+          code: 1,
+          subject: "both",
+          content: shared,
+          senderId: "svc",
+          createdAt: now,
+          expireAt: null,
+          idempotencyKey: "",
+        },
+        {
+          id: crypto.randomUUID(),
+          userId: "bob",
+          code: 1,
+          subject: "both",
+          content: shared,
+          senderId: "svc",
+          createdAt: now,
+          expireAt: null,
+          idempotencyKey: "",
+        },
       ]);
       assert.deepEqual([again!.id, again!.duplicate, a3!.seq, b2!.seq], [old[0]!.id, true, 3, 2]);
       assert.equal(Number((await db("notification_contents").count<{ n: string }>({ n: "*" }).first())?.n), 1, "one shared body");
@@ -124,7 +184,13 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await migrateStep(db, "down"), [MIGRATIONS[2]]);
       const back = await db("notifications").orderBy(["user_id", "seq"]).select("user_id", "seq", "subject", "content", "sender_id");
       assert.deepEqual(
-        back.map((r: { user_id: string; seq: unknown; subject: string; content: unknown; sender_id: string }) => [r.user_id, Number(r.seq), r.subject, r.content, r.sender_id]),
+        back.map((r: { user_id: string; seq: unknown; subject: string; content: unknown; sender_id: string }) => [
+          r.user_id,
+          Number(r.seq),
+          r.subject,
+          r.content,
+          r.sender_id,
+        ]),
         [
           ["alice", 1, "a1", { n: 1, deep: { k: ["v"] } }, "svc"],
           ["alice", 2, "", { reason: "r" }, ""],
@@ -151,7 +217,7 @@ describe("migrations when several nodes start at once on one Postgres database",
     try {
       const results = await Promise.all(nodes.map((k) => migrateLatest(k)));
       assert.deepEqual(results.flat().sort(), MIGRATIONS, "each migration applied exactly once");
-      const lock = await nodes[0]!.raw('select count(*)::int as n from herald_migrations_lock');
+      const lock = await nodes[0]!.raw("select count(*)::int as n from herald_migrations_lock");
       assert.equal(lock.rows[0].n, 1);
       // A migrator that died holding the lock, and the doubled lock row a racing setup could leave.
       await nodes[0]!.raw("insert into herald_migrations_lock (is_locked) values (1)");

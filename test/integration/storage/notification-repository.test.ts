@@ -57,17 +57,33 @@ for (const backend of BACKENDS) {
       const out = await repo.insertBatch(input);
       assert.deepEqual(
         out.map((o) => [o.seq, o.duplicate]),
-        [[1, false], [1, false], [2, false], [3, false], [2, false]],
+        [
+          [1, false],
+          [1, false],
+          [2, false],
+          [3, false],
+          [2, false],
+        ],
       );
-      assert.deepEqual(out.map((o) => o.id), input.map((r) => r.id));
+      assert.deepEqual(
+        out.map((o) => o.id),
+        input.map((r) => r.id),
+      );
       const more = await repo.insertBatch([row(alice), row(bob)]);
-      assert.deepEqual(more.map((o) => o.seq), [4, 3], "numbering continues across batches");
+      assert.deepEqual(
+        more.map((o) => o.seq),
+        [4, 3],
+        "numbering continues across batches",
+      );
       assert.equal(await repo.lastSeq(alice), 4);
       assert.equal(await repo.lastSeq(bob), 3);
       assert.equal(await repo.lastSeq(newUser()), 0);
 
       const listed = await repo.list(alice, q());
-      assert.deepEqual(listed.map((n) => n.subject), ["a1", "a2", "a3", "hello"]);
+      assert.deepEqual(
+        listed.map((n) => n.subject),
+        ["a1", "a2", "a3", "hello"],
+      );
       const first = listed[0]!;
       assert.equal(first.id, input[0]!.id);
       assert.equal(first.userId, alice);
@@ -163,7 +179,10 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await repo.deleteByIds(other, [out[0]!.id, out[1]!.id]), [], "another user deletes nothing");
       assert.equal((await repo.list(u, q())).length, 3);
       assert.deepEqual(await repo.deleteByIds(u, [out[1]!.id, randomUUID()]), [out[1]!.id]);
-      assert.deepEqual((await repo.list(u, q())).map((n) => n.seq), [1, 3]);
+      assert.deepEqual(
+        (await repo.list(u, q())).map((n) => n.seq),
+        [1, 3],
+      );
       const [next] = await repo.insertBatch([row(u)]);
       assert.equal(next!.seq, 4);
       assert.equal(await repo.unreadCount(u), 3);
@@ -212,11 +231,17 @@ for (const backend of BACKENDS) {
       assert.ok(firsts.every((o) => o.id === winners[0]!.id && o.seq === winners[0]!.seq));
       const listed = await repo.list(u, q({ limit: 1000 }));
       assert.equal(listed.length, 20 * 9 + 1);
-      assert.deepEqual(listed.map((n) => n.seq), Array.from({ length: listed.length }, (_, i) => i + 1));
+      assert.deepEqual(
+        listed.map((n) => n.seq),
+        Array.from({ length: listed.length }, (_, i) => i + 1),
+      );
       // Each batch's own rows are numbered in input order.
       for (const o of outs) {
         const seqs = o.slice(1).map((x) => x.seq);
-        assert.deepEqual(seqs, [...seqs].sort((x, y) => x - y));
+        assert.deepEqual(
+          seqs,
+          [...seqs].sort((x, y) => x - y),
+        );
       }
     });
 
@@ -234,7 +259,10 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await subjects({}), ["live", "later"]);
       assert.deepEqual(await subjects({ direction: "backward" }), ["later", "live"]);
       assert.deepEqual(await subjects({ unreadOnly: true }), ["live", "later"]);
-      assert.deepEqual((await repo.listAfter(u, 0, 100)).map((n) => n.subject), ["live", "later"]);
+      assert.deepEqual(
+        (await repo.listAfter(u, 0, 100)).map((n) => n.subject),
+        ["live", "later"],
+      );
       assert.equal(await repo.unreadCount(u), 2);
 
       const expiredIds = [out[1]!.id, out[3]!.id];

@@ -16,7 +16,17 @@ const READS = 200;
 const POOL = 4;
 
 function row(userId: string, content: Record<string, unknown>): NewNotification {
-  return { id: randomUUID(), userId, code: 1, subject: "s", content, senderId: "", createdAt: new Date(), expireAt: null, idempotencyKey: "" };
+  return {
+    id: randomUUID(),
+    userId,
+    code: 1,
+    subject: "s",
+    content,
+    senderId: "",
+    createdAt: new Date(),
+    expireAt: null,
+    idempotencyKey: "",
+  };
 }
 
 for (const backend of BACKENDS) {
@@ -54,7 +64,9 @@ for (const backend of BACKENDS) {
       const doneAtWrite = readsDone;
       assert.equal(stored!.seq, 1);
       assert.deepEqual(await Promise.all(reads), Array(READS).fill(100), "every read is answered in full");
-      console.log(`read-bound figures: ${JSON.stringify({ backend: backend.name, reads: READS, readsDoneWhenWriteStored: doneAtWrite, writeMs: Math.round(writeMs), readsMs: Math.round(performance.now() - t0) })}`);
+      console.log(
+        `read-bound figures: ${JSON.stringify({ backend: backend.name, reads: READS, readsDoneWhenWriteStored: doneAtWrite, writeMs: Math.round(writeMs), readsMs: Math.round(performance.now() - t0) })}`,
+      );
       assert.ok(doneAtWrite < READS / 4, `the send waited for ${doneAtWrite} of ${READS} reads (${Math.round(writeMs)} ms)`);
     });
 
@@ -64,7 +76,10 @@ for (const backend of BACKENDS) {
       const settled = await Promise.allSettled(Array.from({ length: 50 }, () => repo.list("reader", q)));
       const refused = settled.filter((s) => s.status === "rejected").map((s) => (s as PromiseRejectedResult).reason as { code?: string });
       assert.ok(refused.length > 0, "some reads waited over 1 ms");
-      assert.ok(refused.every((e) => e.code === "unavailable"), JSON.stringify(refused.slice(0, 3)));
+      assert.ok(
+        refused.every((e) => e.code === "unavailable"),
+        JSON.stringify(refused.slice(0, 3)),
+      );
       assert.equal((await repo.list("reader", q)).length, 100);
     });
   });
@@ -77,7 +92,10 @@ describe("HERALD_DB_MAX_CONCURRENT_READS", () => {
     assert.equal(pg({ HERALD_DB_POOL_MAX: "3" }), 1);
     assert.equal(pg({ HERALD_DB_POOL_MAX: "1" }), 1);
     assert.equal(pg({ HERALD_DB_POOL_MAX: "20", HERALD_DB_MAX_CONCURRENT_READS: "19" }), 19);
-    assert.throws(() => pg({ HERALD_DB_MAX_CONCURRENT_READS: "10" }), (e: unknown) => e instanceof ConfigError && /HERALD_DB_MAX_CONCURRENT_READS/.test(e.message));
+    assert.throws(
+      () => pg({ HERALD_DB_MAX_CONCURRENT_READS: "10" }),
+      (e: unknown) => e instanceof ConfigError && /HERALD_DB_MAX_CONCURRENT_READS/.test(e.message),
+    );
     assert.throws(() => pg({ HERALD_DB_MAX_CONCURRENT_READS: "0" }), ConfigError);
     assert.equal(loadConfig({}).database.maxConcurrentReads, 1);
   });

@@ -8,7 +8,17 @@ import { BACKENDS, openMigratedDatabase, type OpenTestDatabase } from "../../sup
 
 function rows(users: string[], content: Record<string, unknown> = {}, subject = ""): NewNotification[] {
   const now = new Date();
-  return users.map((userId) => ({ id: randomUUID(), userId, code: 1, subject, content, senderId: "", createdAt: now, expireAt: null, idempotencyKey: "" }));
+  return users.map((userId) => ({
+    id: randomUUID(),
+    userId,
+    code: 1,
+    subject,
+    content,
+    senderId: "",
+    createdAt: now,
+    expireAt: null,
+    idempotencyKey: "",
+  }));
 }
 
 for (const backend of BACKENDS) {
@@ -33,21 +43,35 @@ for (const backend of BACKENDS) {
         finished.push("big");
         return out;
       });
-      const small = Array.from({ length: 5 }, (_, i) => coalescer.store(rows([`small-${i}`])).then((out) => {
+      const small = Array.from({ length: 5 }, (_, i) =>
+        coalescer.store(rows([`small-${i}`])).then((out) => {
           finished.push(`small-${i}`);
           return out;
         }),
       );
       const [bigOut] = await Promise.all([big, ...small]);
       assert.equal(finished.at(-1), "big", `order: ${finished.join(", ")}`);
-      assert.deepEqual(bigOut.map((o) => o.id), bigRows.map((r) => r.id));
+      assert.deepEqual(
+        bigOut.map((o) => o.id),
+        bigRows.map((r) => r.id),
+      );
       // Every user got items 0..4 as seq 1..5, in input order, though the items were stored in parts.
       for (const u of ["big-0", "big-199"]) {
         const inbox = await repo.listAfter(u, 0, 10);
-        assert.deepEqual(inbox.map((n) => [n.seq, n.subject]), [0, 1, 2, 3, 4].map((i) => [i + 1, `item ${i}`]));
+        assert.deepEqual(
+          inbox.map((n) => [n.seq, n.subject]),
+          [0, 1, 2, 3, 4].map((i) => [i + 1, `item ${i}`]),
+        );
       }
       // One body per item, not per recipient.
-      const bodies = await store.db("notification_contents").whereIn("subject", [0, 1, 2, 3, 4].map((i) => `item ${i}`)).count<{ n: string | number }>({ n: "*" }).first();
+      const bodies = await store
+        .db("notification_contents")
+        .whereIn(
+          "subject",
+          [0, 1, 2, 3, 4].map((i) => `item ${i}`),
+        )
+        .count<{ n: string | number }>({ n: "*" })
+        .first();
       assert.ok(Number(bodies?.n) <= 5 * 2, `a body per item and part at most, got ${bodies?.n}`);
     });
 
@@ -55,7 +79,9 @@ for (const backend of BACKENDS) {
       await store.db.raw(`
         create or replace function herald_test_refuse() returns trigger language plpgsql as $$
         begin if new.code = 13 then raise exception 'refused'; end if; return new; end $$`);
-      await store.db.raw("create trigger herald_test_refuse before insert on notifications for each row execute function herald_test_refuse()");
+      await store.db.raw(
+        "create trigger herald_test_refuse before insert on notifications for each row execute function herald_test_refuse()",
+      );
       try {
         const coalescer = new SendCoalescer({ store: repo, maxRows: 1000, maxInFlight: 1 });
         // The first send occupies the only slot; the 40 that follow are coalesced into one batch.

@@ -8,7 +8,18 @@ import { BACKENDS, openMigratedDatabase, type OpenTestDatabase } from "../../sup
 /** An item sent to several users: one content object for all its rows, as InboxService builds them. */
 function item(users: string[], subject: string, content: Record<string, unknown>, o: Partial<NewNotification> = {}): NewNotification[] {
   const now = new Date();
-  return users.map((userId) => ({ id: randomUUID(), userId, code: 1, subject, content, senderId: "svc", createdAt: now, expireAt: null, idempotencyKey: "", ...o }));
+  return users.map((userId) => ({
+    id: randomUUID(),
+    userId,
+    code: 1,
+    subject,
+    content,
+    senderId: "svc",
+    createdAt: now,
+    expireAt: null,
+    idempotencyKey: "",
+    ...o,
+  }));
 }
 
 for (const backend of BACKENDS) {
@@ -64,7 +75,10 @@ for (const backend of BACKENDS) {
       const content = { k: 1 };
       const first = await repo.insertBatch(item(["k-1", "k-2"], "keyed", content, { idempotencyKey: "same" }));
       const again = await repo.insertBatch(item(["k-1", "k-2"], "keyed", content, { idempotencyKey: "same" }));
-      assert.deepEqual(again.map((o) => [o.id, o.duplicate]), first.map((o) => [o.id, true]));
+      assert.deepEqual(
+        again.map((o) => [o.id, o.duplicate]),
+        first.map((o) => [o.id, true]),
+      );
       assert.equal((await bodies()) - start, 1);
     });
   });

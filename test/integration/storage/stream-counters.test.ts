@@ -26,7 +26,19 @@ for (const backend of BACKENDS) {
     test("a new stream starts at seq 1; advancing by 0 creates and locks it without taking a seq; a stream never advanced is at 0", async () => {
       assert.equal(await counters.last(store.db, "fresh"), 0);
       assert.deepEqual(await counters.advance(store.db, new Map([["fresh", 0]])), new Map([["fresh", { first: 1, last: 0 }]]));
-      assert.deepEqual(await counters.advance(store.db, new Map([["fresh", 3], ["other", 1]])), new Map([["fresh", { first: 1, last: 3 }], ["other", { first: 1, last: 1 }]]));
+      assert.deepEqual(
+        await counters.advance(
+          store.db,
+          new Map([
+            ["fresh", 3],
+            ["other", 1],
+          ]),
+        ),
+        new Map([
+          ["fresh", { first: 1, last: 3 }],
+          ["other", { first: 1, last: 1 }],
+        ]),
+      );
       assert.equal(await counters.last(store.db, "fresh"), 3);
       assert.deepEqual(await counters.advance(store.db, new Map()), new Map());
     });
@@ -68,7 +80,11 @@ for (const backend of BACKENDS) {
       );
       for (const k of keys) {
         const seqs = taken.get(k)!.sort((a, b) => a - b);
-        assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => i + 1), `stream ${k} is gapless`);
+        assert.deepEqual(
+          seqs,
+          Array.from({ length: seqs.length }, (_, i) => i + 1),
+          `stream ${k} is gapless`,
+        );
         assert.equal(await counters.last(store.db, k), seqs.length);
       }
     });

@@ -61,11 +61,22 @@ describe("WebSocket authentication with RS256, issuer and audience pinned", () =
   });
 
   const cases: Array<[string, () => Promise<string>, RegExp]> = [
-    ["alg none", async () => `${b64({ alg: "none", typ: "JWT" })}.${b64({ sub: "alice", exp: now() + 600, iss: "https://auth.test", aud: "herald" })}.`, /algorithm|malformed/],
+    [
+      "alg none",
+      async () =>
+        `${b64({ alg: "none", typ: "JWT" })}.${b64({ sub: "alice", exp: now() + 600, iss: "https://auth.test", aud: "herald" })}.`,
+      /algorithm|malformed/,
+    ],
     [
       "HS256 signed with the RS public key",
       () =>
-        new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("alice").setExpirationTime(now() + 600).setIssuer("https://auth.test").setAudience("herald").sign(new TextEncoder().encode(publicPem)),
+        new SignJWT({})
+          .setProtectedHeader({ alg: "HS256" })
+          .setSubject("alice")
+          .setExpirationTime(now() + 600)
+          .setIssuer("https://auth.test")
+          .setAudience("herald")
+          .sign(new TextEncoder().encode(publicPem)),
       /algorithm not allowed/,
     ],
     ["no exp", () => sign({}, { exp: null }), /exp missing/],
@@ -195,8 +206,15 @@ describe("WebSocket authentication with the HS256 default", () => {
     assert.ok(back.frames[0]!.authenticate);
     await h.rpc.disconnectUser({ userId: "bart", reason: "maintenance" });
     assert.equal(await back.closed, 3003);
-    const inbox = await h.rpc.listNotifications({ userId: "bart", query: { limit: 10, cursor: "", direction: 0, unreadOnly: false, systemFilter: 3 } });
-    assert.deepEqual(inbox.page!.notifications.map((n) => n.code), [-3, -7, -2], "BANNED, UNBANNED and DISCONNECTED are stored");
+    const inbox = await h.rpc.listNotifications({
+      userId: "bart",
+      query: { limit: 10, cursor: "", direction: 0, unreadOnly: false, systemFilter: 3 },
+    });
+    assert.deepEqual(
+      inbox.page!.notifications.map((n) => n.code),
+      [-3, -7, -2],
+      "BANNED, UNBANNED and DISCONNECTED are stored",
+    );
     assert.deepEqual(inbox.page!.notifications[2]!.content, { reason: "maintenance" });
   });
 });

@@ -138,7 +138,10 @@ class ControlProbe {
     assert.equal(this.failures, 0, "every control send succeeded");
     const base = this.#baseline!;
     const bound = Math.max(100, 2 * base.p99);
-    assert.ok(r.p99 < bound, `control p99 ${r.p99.toFixed(1)} ms must stay under ${bound.toFixed(0)} ms (unattacked p99 ${base.p99.toFixed(1)} ms)`);
+    assert.ok(
+      r.p99 < bound,
+      `control p99 ${r.p99.toFixed(1)} ms must stay under ${bound.toFixed(0)} ms (unattacked p99 ${base.p99.toFixed(1)} ms)`,
+    );
     assert.ok(r.n >= 100, `the control got its pushes (${r.n} probes in the attack)`);
   }
 }
@@ -353,13 +356,16 @@ describe("cheap requests that would starve the node (issue 8 point 5)", () => {
     assert.equal(reply.error.code, "invalid_argument");
     assert.equal(a.closeCode, undefined);
     // 24 holders left: six slots are free (once the server has seen the attackers' sockets close).
-    const fresh = await waitFor(async () => {
-      const six = Array.from({ length: 6 }, () => rawSocket(h.wsUrl));
-      if ((await Promise.all(six.map((s) => s.opened))).every(Boolean)) return six;
-      for (const s of six) s.ws.terminate();
-      await Promise.all(six.map((s) => s.closed));
-      return undefined;
-    }, { message: "six free unauthenticated slots" });
+    const fresh = await waitFor(
+      async () => {
+        const six = Array.from({ length: 6 }, () => rawSocket(h.wsUrl));
+        if ((await Promise.all(six.map((s) => s.opened))).every(Boolean)) return six;
+        for (const s of six) s.ws.terminate();
+        await Promise.all(six.map((s) => s.closed));
+        return undefined;
+      },
+      { message: "six free unauthenticated slots" },
+    );
     const over = rawSocket(h.wsUrl);
     assert.equal(await over.opened, false);
     assert.equal(over.status(), 503);
@@ -400,7 +406,9 @@ describe("cheap requests that would starve the node (issue 8 point 5)", () => {
     stop = true;
     await user;
     const opens = outcomes.filter((o) => o === "open").length;
-    console.log(`per user: ${outcomes.length} sessions tried, ${opens} opened, the others closed with ${JSON.stringify([...new Set(outcomes.filter((o) => o !== "open"))])}`);
+    console.log(
+      `per user: ${outcomes.length} sessions tried, ${opens} opened, the others closed with ${JSON.stringify([...new Set(outcomes.filter((o) => o !== "open"))])}`,
+    );
     assert.deepEqual(outcomes.slice(0, 4), ["open", "open", "open", 3006]);
     assert.ok(opens <= 3 + Math.ceil(ATTACK_MS / 2 / 1000) + 1, `${opens} of ${outcomes.length} sessions opened`);
     assert.deepEqual([...new Set(outcomes.filter((o) => o !== "open"))], [3006]);
@@ -423,7 +431,9 @@ describe("cheap requests that would starve the node (issue 8 point 5)", () => {
     await ip;
     const latency = await probe.stop("connection-rate limits");
     const accepted = statuses.filter((x) => x === "open").length;
-    console.log(`per address: ${accepted} of ${statuses.length} upgrades accepted, the others answered ${JSON.stringify([...new Set(statuses.filter((x) => x !== "open"))])}`);
+    console.log(
+      `per address: ${accepted} of ${statuses.length} upgrades accepted, the others answered ${JSON.stringify([...new Set(statuses.filter((x) => x !== "open"))])}`,
+    );
     assert.ok(accepted < 40, `${accepted} upgrades accepted`);
     assert.ok(statuses.length - accepted >= 20, "upgrades over the rate were refused");
     assert.deepEqual([...new Set(statuses.filter((x) => x !== "open"))], [429]);

@@ -53,13 +53,20 @@ describe("WebSocket live delivery and inbox (real ws clients, real Postgres)", (
     const carol = await connect("carol");
     const dave = await connect("dave");
     const sent = await h.rpc.sendNotifications({
-      notifications: [outgoing({ userIds: ["carol"], code: 1 }), outgoing({ userIds: ["carol"], code: 2 }), outgoing({ userIds: ["dave"], code: 3 })],
+      notifications: [
+        outgoing({ userIds: ["carol"], code: 1 }),
+        outgoing({ userIds: ["carol"], code: 2 }),
+        outgoing({ userIds: ["dave"], code: 3 }),
+      ],
     });
     const [c1, c2, d1] = sent.results.map((r) => r.notificationId);
     await carol.waitNotifications(2);
 
     const list = await carol.request({ list: { limit: 10, direction: "LIST_DIRECTION_BACKWARD" } });
-    assert.deepEqual(list.list.notifications.map((n: any) => n.id), [c2, c1]);
+    assert.deepEqual(
+      list.list.notifications.map((n: any) => n.id),
+      [c2, c1],
+    );
 
     const foreign = await dave.request({ markRead: { ids: [c1, c2] } });
     assert.equal(foreign.markRead.updatedCount ?? 0, 0);
@@ -78,7 +85,10 @@ describe("WebSocket live delivery and inbox (real ws clients, real Postgres)", (
     assert.deepEqual(del.delete.deletedIds, [c2]);
     assert.equal(del.delete.unreadCount ?? 0, 0);
     const after = await carol.request({ list: {} });
-    assert.deepEqual(after.list.notifications.map((n: any) => n.id), [c1]);
+    assert.deepEqual(
+      after.list.notifications.map((n: any) => n.id),
+      [c1],
+    );
     assert.ok(after.list.notifications[0].readTime);
     assert.ok(after.list.notifications[0].ackTime);
     const own = await dave.request({ unreadCount: {} });
@@ -88,7 +98,9 @@ describe("WebSocket live delivery and inbox (real ws clients, real Postgres)", (
   test("marking read or deleting on one connection tells the user's other connections, not the one that asked", async () => {
     const phone = await connect("erin");
     const laptop = await connect("erin");
-    const sent = await h.rpc.sendNotifications({ notifications: [outgoing({ userIds: ["erin"], code: 1 }), outgoing({ userIds: ["erin"], code: 1 })] });
+    const sent = await h.rpc.sendNotifications({
+      notifications: [outgoing({ userIds: ["erin"], code: 1 }), outgoing({ userIds: ["erin"], code: 1 })],
+    });
     const [e1, e2] = sent.results.map((r) => r.notificationId);
     await laptop.waitNotifications(2);
     await phone.request({ markRead: { ids: [e1] } });
@@ -107,7 +119,10 @@ describe("WebSocket live delivery and inbox (real ws clients, real Postgres)", (
     await phone.waitNotifications(3);
     await h.rpc.markNotificationsRead({ userId: "erin", ids: [], upToSeq: "3" });
     for (const c of [phone, laptop]) {
-      const r = await c.waitFrame((f) => f.systemEvent?.code === "SYSTEM_CODE_READ_ELSEWHERE" && f.systemEvent.upToSeq === "3", "read by seq");
+      const r = await c.waitFrame(
+        (f) => f.systemEvent?.code === "SYSTEM_CODE_READ_ELSEWHERE" && f.systemEvent.upToSeq === "3",
+        "read by seq",
+      );
       assert.equal(r.systemEvent.unreadCount ?? 0, 0);
     }
   });
@@ -135,7 +150,10 @@ describe("WebSocket live delivery and inbox (real ws clients, real Postgres)", (
       c.request({ unreadCount: {} }, 13),
       c.request({ list: { limit: 1, direction: "LIST_DIRECTION_BACKWARD" } }, 14),
     ]);
-    assert.deepEqual(replies.map((r) => r.id), ids);
+    assert.deepEqual(
+      replies.map((r) => r.id),
+      ids,
+    );
     assert.ok(replies[1]!.ping.serverTime);
     await waitFor(() => c.frames.length >= 5);
   });

@@ -25,7 +25,11 @@ describe("resume with no gap (real ws, real Postgres)", () => {
     base = h.wsUrl;
     // A second node on the same database with a small slow-consumer bound.
     // A read budget large enough not to pace the 12 MiB resume: this node tests the buffer bound alone.
-    hSmall = await startTestHerald(h.db, { HERALD_HTTP_PORT: "0", HERALD_WS_MAX_BUFFERED_BYTES: String(1024 * 1024), HERALD_WS_READ_BURST_BYTES: String(64 * 1024 * 1024) });
+    hSmall = await startTestHerald(h.db, {
+      HERALD_HTTP_PORT: "0",
+      HERALD_WS_MAX_BUFFERED_BYTES: String(1024 * 1024),
+      HERALD_WS_READ_BURST_BYTES: String(64 * 1024 * 1024),
+    });
     small = hSmall.wsUrl;
   });
   afterAll(async () => {
@@ -48,7 +52,9 @@ describe("resume with no gap (real ws, real Postgres)", () => {
       for (let i = 0; i < 100; i += 4) {
         await Promise.all(
           Array.from({ length: Math.min(4, 100 - i) }, () =>
-            h.rpc.sendNotifications({ notifications: Array.from({ length: 5 }, () => outgoing({ userIds: [user], code: 2 })) }).then(() => (sent += 5)),
+            h.rpc
+              .sendNotifications({ notifications: Array.from({ length: 5 }, () => outgoing({ userIds: [user], code: 2 })) })
+              .then(() => (sent += 5)),
           ),
         );
       }

@@ -27,7 +27,12 @@ test("the codec carries the topic and every event kind; an unknown topic or kind
   assert.deepEqual(decodeEvent(encodeEvent("n1", topic, { kind: "close", close })), { topic, event: { kind: "close", close } });
   const opened = { kind: "opened" as const, sessionId: "s", openedAtMs: 1234, originNode: "n1" };
   assert.deepEqual(decodeEvent(encodeEvent("n1", topic, opened)), { topic, event: opened });
-  const foreign = FanoutMessage.encode({ originNode: "n1", topic: "room:1", exceptSessionId: "", kind: { $case: "opened", value: { sessionId: "s", openedAtMs: "1" } } }).finish();
+  const foreign = FanoutMessage.encode({
+    originNode: "n1",
+    topic: "room:1",
+    exceptSessionId: "",
+    kind: { $case: "opened", value: { sessionId: "s", openedAtMs: "1" } },
+  }).finish();
   assert.equal(decodeEvent(foreign), null);
   const empty = FanoutMessage.encode({ originNode: "n1", topic, exceptSessionId: "", kind: undefined }).finish();
   assert.equal(decodeEvent(empty), null);

@@ -53,7 +53,10 @@ describe("CursorCodec", () => {
     const [, mac] = c.split(".") as [string, string];
     const body = (s: string) => Buffer.from(s).toString("base64url");
     refused(() => codec.decode("query.cursor", `${body("1.f.500")}.${mac}`, "alice", "forward"), /not issued/);
-    refused(() => codec.decode("query.cursor", `${body("1.f.5")}.${Buffer.alloc(18).toString("base64url")}`, "alice", "forward"), /not issued/);
+    refused(
+      () => codec.decode("query.cursor", `${body("1.f.5")}.${Buffer.alloc(18).toString("base64url")}`, "alice", "forward"),
+      /not issued/,
+    );
     refused(() => codec.decode("query.cursor", `${body("1.f.5")}.${mac.slice(1)}`, "alice", "forward"), /not issued/);
   });
 

@@ -3,7 +3,16 @@ import { describe, test } from "vitest";
 import { HeraldError } from "../../../src/domain/errors.js";
 import { Limits } from "../../../src/domain/limits.js";
 import type { OutgoingNotification } from "../../../src/domain/notification.js";
-import { checkContent, checkNotificationIds, checkOutgoing, checkReason, checkSend, checkSeq, checkText, checkUserId } from "../../../src/domain/validate.js";
+import {
+  checkContent,
+  checkNotificationIds,
+  checkOutgoing,
+  checkReason,
+  checkSend,
+  checkSeq,
+  checkText,
+  checkUserId,
+} from "../../../src/domain/validate.js";
 
 const NOW = new Date("2030-01-01T00:00:00Z");
 
@@ -41,7 +50,8 @@ describe("checkUserId", () => {
 
 describe("what Postgres refuses: NUL and ill-formed UTF-16", () => {
   test("user ids refuse lone surrogates, high or low, anywhere; surrogate pairs are fine", () => {
-    for (const bad of ["bob\ud800", "\udc00bob", "b\ud800o", "\udbff", "a\udc00\ud800b"]) invalid(() => checkUserId("user_id", bad), "user_id");
+    for (const bad of ["bob\ud800", "\udc00bob", "b\ud800o", "\udbff", "a\udc00\ud800b"])
+      invalid(() => checkUserId("user_id", bad), "user_id");
     assert.equal(checkUserId("user_id", "bob\ud83d\ude00"), "bob😀");
     assert.equal(checkUserId("user_id", "bob\ufffd"), "bob\ufffd", "U+FFFD itself is a character like any other");
   });
@@ -94,7 +104,14 @@ describe("checkNotificationIds", () => {
   test("refuses empty lists, too many ids and non-UUIDs, naming the index", () => {
     invalid(() => checkNotificationIds("ids", []), "ids");
     invalid(() => checkNotificationIds("ids", "x"), "ids");
-    invalid(() => checkNotificationIds("ids", Array.from({ length: Limits.maxIdsPerCall + 1 }, () => id)), "ids");
+    invalid(
+      () =>
+        checkNotificationIds(
+          "ids",
+          Array.from({ length: Limits.maxIdsPerCall + 1 }, () => id),
+        ),
+      "ids",
+    );
     invalid(() => checkNotificationIds("ids", [id, "nope"]), "ids[1]");
     invalid(() => checkNotificationIds("ids", [id, 7]), "ids[1]");
   });
@@ -118,11 +135,18 @@ describe("checkSeq and checkReason", () => {
 
 describe("checkOutgoing", () => {
   test("accepts a well-formed notification", () => {
-    const ok = n({ userIds: ["a", "b"], code: 2147483647, subject: "s".repeat(1024), idempotencyKey: "k".repeat(256), expireAt: new Date(NOW.getTime() + 1) });
+    const ok = n({
+      userIds: ["a", "b"],
+      code: 2147483647,
+      subject: "s".repeat(1024),
+      idempotencyKey: "k".repeat(256),
+      expireAt: new Date(NOW.getTime() + 1),
+    });
     assert.equal(checkOutgoing("notifications[0]", ok, NOW), ok);
   });
   test("code <= 0 is reserved", () => {
-    for (const code of [0, -1, -7, -2147483648]) invalid(() => checkOutgoing("notifications[3]", n({ code }), NOW), "notifications[3].code");
+    for (const code of [0, -1, -7, -2147483648])
+      invalid(() => checkOutgoing("notifications[3]", n({ code }), NOW), "notifications[3].code");
     invalid(() => checkOutgoing("notifications[0]", n({ code: 1.5 }), NOW), "notifications[0].code");
   });
   test("recipients: at least one, distinct, each a valid user id, at most 1,000", () => {
@@ -137,16 +161,31 @@ describe("checkOutgoing", () => {
     const atLimit = { b: "x".repeat(Limits.maxContentBytes - overhead) };
     assert.equal(JSON.stringify(atLimit).length, Limits.maxContentBytes);
     checkOutgoing("notifications[0]", n({ content: atLimit }), NOW);
-    invalid(() => checkOutgoing("notifications[0]", n({ content: { b: "x".repeat(Limits.maxContentBytes - overhead + 1) } }), NOW), "notifications[0].content");
-    invalid(() => checkOutgoing("notifications[0]", n({ content: { b: "é".repeat(Limits.maxContentBytes / 2) } }), NOW), "notifications[0].content");
-    invalid(() => checkOutgoing("notifications[0]", n({ content: [] as unknown as Record<string, unknown> }), NOW), "notifications[0].content");
-    invalid(() => checkOutgoing("notifications[0]", n({ content: null as unknown as Record<string, unknown> }), NOW), "notifications[0].content");
+    invalid(
+      () => checkOutgoing("notifications[0]", n({ content: { b: "x".repeat(Limits.maxContentBytes - overhead + 1) } }), NOW),
+      "notifications[0].content",
+    );
+    invalid(
+      () => checkOutgoing("notifications[0]", n({ content: { b: "é".repeat(Limits.maxContentBytes / 2) } }), NOW),
+      "notifications[0].content",
+    );
+    invalid(
+      () => checkOutgoing("notifications[0]", n({ content: [] as unknown as Record<string, unknown> }), NOW),
+      "notifications[0].content",
+    );
+    invalid(
+      () => checkOutgoing("notifications[0]", n({ content: null as unknown as Record<string, unknown> }), NOW),
+      "notifications[0].content",
+    );
   });
   test("subject, sender, idempotency key and expiry", () => {
     invalid(() => checkOutgoing("notifications[0]", n({ subject: "s".repeat(1025) }), NOW), "notifications[0].subject");
     invalid(() => checkOutgoing("notifications[0]", n({ senderId: "a\tb" }), NOW), "notifications[0].sender_id");
     invalid(() => checkOutgoing("notifications[0]", n({ idempotencyKey: "k".repeat(257) }), NOW), "notifications[0].idempotency_key");
-    invalid(() => checkOutgoing("notifications[0]", n({ idempotencyKey: "k", persistent: false }), NOW), "notifications[0].idempotency_key");
+    invalid(
+      () => checkOutgoing("notifications[0]", n({ idempotencyKey: "k", persistent: false }), NOW),
+      "notifications[0].idempotency_key",
+    );
     invalid(() => checkOutgoing("notifications[0]", n({ expireAt: NOW }), NOW), "notifications[0].expire_time");
     invalid(() => checkOutgoing("notifications[0]", n({ expireAt: new Date(NaN) }), NOW), "notifications[0].expire_time");
   });
@@ -155,10 +194,30 @@ describe("checkOutgoing", () => {
 describe("checkSend", () => {
   test("1..1,000 notifications and at most 10,000 recipients; names the failing index", () => {
     invalid(() => checkSend([], NOW), "notifications");
-    invalid(() => checkSend(Array.from({ length: Limits.maxNotificationsPerSend + 1 }, () => n()), NOW), "notifications");
+    invalid(
+      () =>
+        checkSend(
+          Array.from({ length: Limits.maxNotificationsPerSend + 1 }, () => n()),
+          NOW,
+        ),
+      "notifications",
+    );
     invalid(() => checkSend([n(), n({ code: 0 })], NOW), "notifications[1].code");
     const users = Array.from({ length: 1000 }, (_, i) => `u${i}`);
-    assert.equal(checkSend(Array.from({ length: 10 }, () => n({ userIds: users })), NOW).length, 10);
-    invalid(() => checkSend(Array.from({ length: 11 }, () => n({ userIds: users })), NOW), "notifications");
+    assert.equal(
+      checkSend(
+        Array.from({ length: 10 }, () => n({ userIds: users })),
+        NOW,
+      ).length,
+      10,
+    );
+    invalid(
+      () =>
+        checkSend(
+          Array.from({ length: 11 }, () => n({ userIds: users })),
+          NOW,
+        ),
+      "notifications",
+    );
   });
 });

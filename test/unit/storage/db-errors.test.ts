@@ -32,14 +32,21 @@ describe("mapDbError", () => {
 
   test("a statement timeout is deadline_exceeded; anything else is internal and leaks no detail", () => {
     assert.equal(mapDbError(err({ code: "57014" })).code, "deadline_exceeded");
-    const m = mapDbError(err({ code: "23505", message: "duplicate key value violates unique constraint \"secret_index\"" }));
+    const m = mapDbError(err({ code: "23505", message: 'duplicate key value violates unique constraint "secret_index"' }));
     assert.equal(m.code, "internal");
     assert.doesNotMatch(m.message, /secret_index/);
   });
 
   test("the cause keeps the SQLSTATE and the driver's message, never the statement knex prefixed it with", () => {
     const sql = "insert into notifications (id) select id from json_to_recordset($1::json) - x";
-    const m = mapDbError(err({ code: "22P05", message: `${sql} - unsupported Unicode escape sequence`, detail: "secret row data", where: "JSON data, line 1: {\"k\":..." }));
+    const m = mapDbError(
+      err({
+        code: "22P05",
+        message: `${sql} - unsupported Unicode escape sequence`,
+        detail: "secret row data",
+        where: 'JSON data, line 1: {"k":...',
+      }),
+    );
     assert.equal(m.code, "internal");
     assert.equal(m.message, "database error");
     const cause = m.cause as DatabaseFailure;
@@ -54,7 +61,10 @@ describe("mapDbError", () => {
   test("HeraldErrors pass through; withDb maps what it catches", async () => {
     const h = HeraldError.invalid("f", "bad");
     assert.equal(mapDbError(h), h);
-    await assert.rejects(withDb(async () => Promise.reject(err({ code: "ECONNREFUSED" }))), (e: unknown) => e instanceof HeraldError && e.code === "unavailable");
+    await assert.rejects(
+      withDb(async () => Promise.reject(err({ code: "ECONNREFUSED" }))),
+      (e: unknown) => e instanceof HeraldError && e.code === "unavailable",
+    );
     assert.equal(await withDb(async () => 5), 5);
   });
 });

@@ -15,7 +15,13 @@ type InboxCase = "list" | "markRead" | "delete" | "ack" | "unreadCount";
  */
 export const INBOX_OPERATIONS = {
   list: {
-    fields: { limit: "uint32", cursor: "string", direction: { enum: enumNames(ListDirection) }, unreadOnly: "bool", systemFilter: { enum: enumNames(SystemFilter) } },
+    fields: {
+      limit: "uint32",
+      cursor: "string",
+      direction: { enum: enumNames(ListDirection) },
+      unreadOnly: "bool",
+      systemFilter: { enum: enumNames(SystemFilter) },
+    },
     async handle(s, id, value) {
       const query = queryFromProto(value, "list");
       const read = async () => encodeFrame(id, { $case: "list", value: pageToProto(await s.inbox.list(s.userId, query, "list")) });
@@ -27,14 +33,20 @@ export const INBOX_OPERATIONS = {
     async handle(s, id, value) {
       const target = checkMarkReadTarget("mark_read.ids", value.ids, checkSeq("mark_read.up_to_seq", value.upToSeq));
       const r = await s.inbox.markRead(s.userId, target, { sessionId: s.sessionId }, "mark_read.ids");
-      return encodeFrame(id, { $case: "markRead", value: { updatedCount: r.updatedCount, updatedIds: r.updatedIds, unreadCount: r.unreadCount } });
+      return encodeFrame(id, {
+        $case: "markRead",
+        value: { updatedCount: r.updatedCount, updatedIds: r.updatedIds, unreadCount: r.unreadCount },
+      });
     },
   },
   delete: {
     fields: { ids: "string[]" },
     async handle(s, id, value) {
       const r = await s.inbox.delete(s.userId, value.ids, { sessionId: s.sessionId }, "delete.ids");
-      return encodeFrame(id, { $case: "delete", value: { deletedCount: r.deletedIds.length, deletedIds: r.deletedIds, unreadCount: r.unreadCount } });
+      return encodeFrame(id, {
+        $case: "delete",
+        value: { deletedCount: r.deletedIds.length, deletedIds: r.deletedIds, unreadCount: r.unreadCount },
+      });
     },
   },
   ack: {

@@ -11,9 +11,17 @@ test("close codes: the number alone says reconnect or stop, in Centrifuge's rang
   for (const name of terminal) assert.equal(closeAction(CloseCode[name]), "stop", name);
   // Centrifuge's ranges, and the standard codes a client sees on a network drop.
   for (const [code, action] of [
-    [3000, "reconnect"], [3499, "reconnect"], [3500, "stop"], [3999, "stop"],
-    [4000, "reconnect"], [4499, "reconnect"], [4500, "stop"], [4999, "stop"],
-    [1000, "reconnect"], [1006, "reconnect"], [1009, "stop"],
+    [3000, "reconnect"],
+    [3499, "reconnect"],
+    [3500, "stop"],
+    [3999, "stop"],
+    [4000, "reconnect"],
+    [4499, "reconnect"],
+    [4500, "stop"],
+    [4999, "stop"],
+    [1000, "reconnect"],
+    [1006, "reconnect"],
+    [1009, "stop"],
   ] as const)
     assert.equal(closeAction(code), action, String(code));
 });

@@ -28,7 +28,10 @@ function harness(stored: number[]) {
     read: async (after, limit) => {
       reads.push(after);
       if (gate) await gate;
-      return stored.filter((s) => s > after).slice(0, limit).map((s) => note(s));
+      return stored
+        .filter((s) => s > after)
+        .slice(0, limit)
+        .map((s) => note(s));
     },
     push: (n) => pushed.push(n.seq),
     isClosed: () => false,

@@ -8,7 +8,7 @@ test("rate limiter: a paced flood at 40x the rate is flagged although requests g
   let refused = 0;
   let t = 0;
   // 2,000 requests/s for at most 2 s.
-  for (; t < 2000 && !limiter.flooding; t += 0.5) (limiter.take(t) ? accepted++ : refused++);
+  for (; t < 2000 && !limiter.flooding; t += 0.5) limiter.take(t) ? accepted++ : refused++;
   assert.ok(limiter.flooding, `flagged (accepted ${accepted}, refused ${refused})`);
   assert.equal(refused, 101);
   assert.ok(t < 200, `flagged within ${t} ms`);

@@ -54,7 +54,12 @@ test("read budget: a paced read waits for the budget instead of failing, and giv
   await budget.request("w", bytes(101_000), cost).catch(() => undefined); // one second of debt
   let cancelled = false;
   let reads = 0;
-  const p = budget.paced("w", async () => ++reads, cost, () => cancelled);
+  const p = budget.paced(
+    "w",
+    async () => ++reads,
+    cost,
+    () => cancelled,
+  );
   cancelled = true;
   assert.equal(await p, undefined);
   assert.equal(reads, 0);

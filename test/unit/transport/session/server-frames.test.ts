@@ -34,7 +34,18 @@ test("the hand-written push frame is exactly ServerFrame.toJSON's proto3 JSON", 
 
 test("recipients of one broadcast share the content encoding but get their own frames", () => {
   const content = { t: 1, nested: { a: [1, 2] } };
-  const base = { seq: 0, code: 1, subject: "", content, senderId: "", persistent: false, createdAt: new Date(0), readAt: null, expireAt: null, ackAt: null };
+  const base = {
+    seq: 0,
+    code: 1,
+    subject: "",
+    content,
+    senderId: "",
+    persistent: false,
+    createdAt: new Date(0),
+    readAt: null,
+    expireAt: null,
+    ackAt: null,
+  };
   const a = notificationPush({ ...base, id: "01a212fd-a49f-7668-9427-28782646eb29", userId: "a" });
   const b = notificationPush({ ...base, id: "01a212fd-a49f-7668-9427-28782646eb30", userId: "b" });
   assert.notEqual(a, b);
