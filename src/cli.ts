@@ -48,154 +48,196 @@ function call<Req, Res>(fn: (req: Req, md: Metadata, cb: (err: Error | null, res
   return new Promise<Res>((resolve, reject) => fn(req, md, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
-async function main(): Promise<void> {
-  const [command, ...rest] = process.argv.slice(2);
-  if (!command || command === "help" || command === "--help") {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
-  // Client options are declared; any other `--name value` pair is a config flag (serve, migrate).
-  const clientOptions = {
-    user: { type: "string", multiple: true },
-    code: { type: "string" },
-    subject: { type: "string" },
-    content: { type: "string" },
-    ephemeral: { type: "boolean" },
-    "idempotency-key": { type: "string" },
-    limit: { type: "string" },
-    cursor: { type: "string" },
-    backward: { type: "boolean" },
-    unread: { type: "boolean" },
-    addr: { type: "string" },
-    "api-key": { type: "string" },
-    ttl: { type: "string" },
-  } as const;
+// Client options are declared; any other `--name value` pair is a config flag (serve, migrate).
+const CLIENT_OPTIONS = {
+  user: { type: "string", multiple: true },
+  code: { type: "string" },
+  subject: { type: "string" },
+  content: { type: "string" },
+  ephemeral: { type: "boolean" },
+  "idempotency-key": { type: "string" },
+  limit: { type: "string" },
+  cursor: { type: "string" },
+  backward: { type: "boolean" },
+  unread: { type: "boolean" },
+  addr: { type: "string" },
+  "api-key": { type: "string" },
+  ttl: { type: "string" },
+} as const;
+
+/** Splits a command's arguments into config flags (undeclared `--name value` pairs) and the rest. */
+function splitConfigFlags(rest: string[]): { flags: Record<string, string>; args: string[] } {
   const flags: Record<string, string> = {};
   const args: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
     const name = a.startsWith("--") ? a.slice(2).split("=")[0]! : "";
-    if (name !== "" && !(name in clientOptions)) {
+    if (name !== "" && !(name in CLIENT_OPTIONS)) {
       const eq = a.indexOf("=");
       const v = eq >= 0 ? a.slice(eq + 1) : rest[++i];
       if (v === undefined) fail(`--${name} needs a value`);
       flags[name] = v;
     } else args.push(a);
   }
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: clientOptions });
-  let config: Config;
+  return { flags, args };
+}
+
+/** The config from the environment overridden by the config flags; exits 2 on a configuration error. */
+function loadCliConfig(flags: Record<string, string>): Config {
   try {
-    config = loadConfig({ ...process.env, ...flagsToEnv(flags) });
+    return loadConfig({ ...process.env, ...flagsToEnv(flags) });
   } catch (err) {
     if (err instanceof ConfigError) fail(`configuration error: ${err.message}`);
     throw err;
   }
+}
+
+/** A parsed command line: the config, the client options and the positional arguments. */
+function parseCommandLine(rest: string[]) {
+  const { flags, args } = splitConfigFlags(rest);
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: CLIENT_OPTIONS });
+  const config = loadCliConfig(flags);
   const str = (k: keyof typeof values) => (typeof values[k] === "string" ? (values[k] as string) : undefined);
   const users = (values.user as string[] | undefined) ?? [];
+  return { config, values, positionals, str, users };
+}
 
+type Invocation = ReturnType<typeof parseCommandLine>;
+
+/** `herald serve`: runs a node until SIGTERM or SIGINT, then stops it (exit 0, or 1 if the stop fails). */
+async function serve(config: Config): Promise<void> {
+  const log = createLogger({ level: config.logLevel, nodeId: config.nodeId });
+  installProcessGuard({ log });
+  if (config.devApiKey) log.warn(`DEVELOPMENT MODE: API key is "${DEV_API_KEY}" (set HERALD_API_KEYS)`);
+  if (config.devJwtSecret) log.warn(`DEVELOPMENT MODE: JWT HS256 secret is "${DEV_JWT_SECRET}" (set HERALD_JWT_SECRET)`);
+  const herald = await startHerald(config, log);
+  const shutdown = (signal: string) => {
+    log.info({ signal }, "shutting down");
+    herald.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+/** `herald migrate [up|down|status]`. */
+async function migrate(config: Config, positionals: string[]): Promise<void> {
+  const db = openDatabase(config.database);
+  try {
+    const sub = positionals[0] ?? "up";
+    if (sub === "up") process.stdout.write(`applied: ${(await migrateLatest(db)).join(", ") || "nothing (up to date)"}\n`);
+    else if (sub === "down") process.stdout.write(`rolled back: ${(await migrateDownAll(db)).join(", ") || "nothing"}\n`);
+    else if (sub === "status") process.stdout.write(`${JSON.stringify(await migrationStatus(db), null, 2)}\n`);
+    else fail(`unknown migrate command ${sub}`);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The `--content` option as an object (`{}` without it); exits 2 if it is not JSON. */
+function sendContent({ str }: Invocation): Record<string, unknown> {
+  let content: Record<string, unknown> = {};
+  if (str("content") !== undefined) {
+    try {
+      content = JSON.parse(str("content")!);
+    } catch {
+      fail("--content must be a JSON object");
+    }
+  }
+  return content;
+}
+
+/**
+ * `herald send`: prints the idempotency key with the response. A persistent send
+ * carries one (default: a new random one); if the send fails, says to retry with it.
+ */
+async function send(inv: Invocation): Promise<void> {
+  const { config, values, str, users } = inv;
+  if (users.length === 0) fail("send needs --user");
+  const content = sendContent(inv);
+  // A DEADLINE_EXCEEDED or UNAVAILABLE send may have been stored: only a retry with the same key is safe.
+  const persistent = values.ephemeral !== true;
+  const idempotencyKey = str("idempotency-key") ?? (persistent ? randomUUID() : "");
+  const c = client(config, str("addr"));
+  const sending = call<SendNotificationsRequest, SendNotificationsResponse>(
+    c.sendNotifications.bind(c),
+    {
+      notifications: [
+        {
+          userIds: users,
+          code: Number(str("code") ?? "1"),
+          subject: str("subject") ?? "",
+          content,
+          senderId: "",
+          persistent,
+          idempotencyKey,
+        },
+      ],
+    },
+    auth(config, str("api-key")),
+  );
+  const res = await sending.catch((err: unknown) => {
+    if (idempotencyKey !== "") process.stderr.write(`herald: if this send is retried, retry it with --idempotency-key ${idempotencyKey}\n`);
+    throw err;
+  });
+  process.stdout.write(`${JSON.stringify({ idempotencyKey, ...res }, null, 2)}\n`);
+  c.close();
+}
+
+/** `herald list`: prints one page of a user's inbox. */
+async function list({ config, values, str, users }: Invocation): Promise<void> {
+  if (users.length !== 1) fail("list needs exactly one --user");
+  const c = client(config, str("addr"));
+  const res = await call<ListNotificationsRequest, ListNotificationsResponse>(
+    c.listNotifications.bind(c),
+    {
+      userId: users[0]!,
+      query: {
+        limit: Number(str("limit") ?? "20"),
+        cursor: str("cursor") ?? "",
+        direction: values.backward === true ? ListDirection.LIST_DIRECTION_BACKWARD : ListDirection.LIST_DIRECTION_FORWARD,
+        unreadOnly: values.unread === true,
+        systemFilter: 0,
+      },
+    },
+    auth(config, str("api-key")),
+  );
+  process.stdout.write(`${JSON.stringify(res.page, null, 2)}\n`);
+  c.close();
+}
+
+/** `herald token`: mints a development JWT with the configured HMAC secret. */
+async function token({ config, str, users }: Invocation): Promise<void> {
+  if (users.length !== 1) fail("token needs exactly one --user");
+  if (!config.jwt.algorithms[0]?.startsWith("HS")) fail("token can only mint HMAC tokens (HERALD_JWT_SECRET)");
+  process.stdout.write(
+    `${await mintToken({ alg: config.jwt.algorithms[0], secret: config.jwt.secret, userId: users[0]!, ttlSec: Number(str("ttl") ?? "3600"), issuer: config.jwt.issuer, audience: config.jwt.audience })}\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (!command || command === "help" || command === "--help") {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const inv = parseCommandLine(rest);
   switch (command) {
-    case "serve": {
-      const log = createLogger({ level: config.logLevel, nodeId: config.nodeId });
-      installProcessGuard({ log });
-      if (config.devApiKey) log.warn(`DEVELOPMENT MODE: API key is "${DEV_API_KEY}" (set HERALD_API_KEYS)`);
-      if (config.devJwtSecret) log.warn(`DEVELOPMENT MODE: JWT HS256 secret is "${DEV_JWT_SECRET}" (set HERALD_JWT_SECRET)`);
-      const herald = await startHerald(config, log);
-      const shutdown = (signal: string) => {
-        log.info({ signal }, "shutting down");
-        herald.stop().then(
-          () => process.exit(0),
-          (err) => {
-            log.error({ err }, "shutdown failed");
-            process.exit(1);
-          },
-        );
-      };
-      process.once("SIGTERM", () => shutdown("SIGTERM"));
-      process.once("SIGINT", () => shutdown("SIGINT"));
-      return;
-    }
-    case "migrate": {
-      const db = openDatabase(config.database);
-      try {
-        const sub = positionals[0] ?? "up";
-        if (sub === "up") process.stdout.write(`applied: ${(await migrateLatest(db)).join(", ") || "nothing (up to date)"}\n`);
-        else if (sub === "down") process.stdout.write(`rolled back: ${(await migrateDownAll(db)).join(", ") || "nothing"}\n`);
-        else if (sub === "status") process.stdout.write(`${JSON.stringify(await migrationStatus(db), null, 2)}\n`);
-        else fail(`unknown migrate command ${sub}`);
-      } finally {
-        await db.destroy();
-      }
-      return;
-    }
-    case "send": {
-      if (users.length === 0) fail("send needs --user");
-      let content: Record<string, unknown> = {};
-      if (str("content") !== undefined) {
-        try {
-          content = JSON.parse(str("content")!);
-        } catch {
-          fail("--content must be a JSON object");
-        }
-      }
-      // A DEADLINE_EXCEEDED or UNAVAILABLE send may have been stored: only a retry with the same key is safe.
-      const persistent = values.ephemeral !== true;
-      const idempotencyKey = str("idempotency-key") ?? (persistent ? randomUUID() : "");
-      const c = client(config, str("addr"));
-      const sending = call<SendNotificationsRequest, SendNotificationsResponse>(
-        c.sendNotifications.bind(c),
-        {
-          notifications: [
-            {
-              userIds: users,
-              code: Number(str("code") ?? "1"),
-              subject: str("subject") ?? "",
-              content,
-              senderId: "",
-              persistent,
-              idempotencyKey,
-            },
-          ],
-        },
-        auth(config, str("api-key")),
-      );
-      const res = await sending.catch((err: unknown) => {
-        if (idempotencyKey !== "")
-          process.stderr.write(`herald: if this send is retried, retry it with --idempotency-key ${idempotencyKey}\n`);
-        throw err;
-      });
-      process.stdout.write(`${JSON.stringify({ idempotencyKey, ...res }, null, 2)}\n`);
-      c.close();
-      return;
-    }
-    case "list": {
-      if (users.length !== 1) fail("list needs exactly one --user");
-      const c = client(config, str("addr"));
-      const res = await call<ListNotificationsRequest, ListNotificationsResponse>(
-        c.listNotifications.bind(c),
-        {
-          userId: users[0]!,
-          query: {
-            limit: Number(str("limit") ?? "20"),
-            cursor: str("cursor") ?? "",
-            direction: values.backward === true ? ListDirection.LIST_DIRECTION_BACKWARD : ListDirection.LIST_DIRECTION_FORWARD,
-            unreadOnly: values.unread === true,
-            systemFilter: 0,
-          },
-        },
-        auth(config, str("api-key")),
-      );
-      process.stdout.write(`${JSON.stringify(res.page, null, 2)}\n`);
-      c.close();
-      return;
-    }
-    case "token": {
-      if (users.length !== 1) fail("token needs exactly one --user");
-      if (!config.jwt.algorithms[0]?.startsWith("HS")) fail("token can only mint HMAC tokens (HERALD_JWT_SECRET)");
-      process.stdout.write(
-        `${await mintToken({ alg: config.jwt.algorithms[0], secret: config.jwt.secret, userId: users[0]!, ttlSec: Number(str("ttl") ?? "3600"), issuer: config.jwt.issuer, audience: config.jwt.audience })}\n`,
-      );
-      return;
-    }
+    case "serve":
+      return serve(inv.config);
+    case "migrate":
+      return migrate(inv.config, inv.positionals);
+    case "send":
+      return send(inv);
+    case "list":
+      return list(inv);
+    case "token":
+      return token(inv);
     default:
       fail(`unknown command ${command}\n\n${USAGE}`);
   }

@@ -176,18 +176,37 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
     moderation,
     db,
     stop() {
-      stopping ??= (async () => {
-        ws.drain();
-        await grpc.stop(config.shutdownGraceMs);
-        ws.stop();
-        await http.stop();
-        await metricsServer?.stop();
-        housekeeping.stop();
-        await nats?.close();
-        await db.destroy();
-        log.info("herald stopped");
-      })();
+      stopping ??= stopHerald(config, log, { ws, grpc, http, metricsServer, housekeeping, nats, db });
       return stopping;
     },
   };
+}
+
+/**
+ * The graceful stop sequence: stop accepting WebSockets, finish in-flight gRPC calls
+ * (within the shutdown grace), close connections, then the broker and the database.
+ */
+async function stopHerald(
+  config: Config,
+  log: Logger,
+  parts: {
+    ws: WsEndpoint;
+    grpc: GrpcServer;
+    http: HttpServer;
+    metricsServer: HttpServer | null;
+    housekeeping: Housekeeping;
+    nats: NatsLink | null;
+    db: Knex;
+  },
+): Promise<void> {
+  const { ws, grpc, http, metricsServer, housekeeping, nats, db } = parts;
+  ws.drain();
+  await grpc.stop(config.shutdownGraceMs);
+  ws.stop();
+  await http.stop();
+  await metricsServer?.stop();
+  housekeeping.stop();
+  await nats?.close();
+  await db.destroy();
+  log.info("herald stopped");
 }

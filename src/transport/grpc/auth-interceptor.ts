@@ -8,6 +8,86 @@ import {
 } from "@grpc/grpc-js";
 import type { ApiKeyVerifier } from "../../auth/api-keys.js";
 
+/** What {@link authInterceptor} checks calls against. */
+export interface AuthInterceptorOptions {
+  apiKeys: ApiKeyVerifier;
+  /** Fully-qualified service names callable without an API key. */
+  openServices: readonly string[];
+  maxUnauthenticatedCalls: number;
+  receiveTimeoutMs: number;
+  /** Called for every call refused here, with its method path and gRPC status. */
+  onRefused?: (path: string, code: status) => void;
+}
+
+type Method = ServerMethodDefinition<unknown, unknown>;
+
+/** Ends a call with a status, reporting it as refused. */
+type Refuse = (call: ServerInterceptingCall, path: string, code: status, details: string) => void;
+
+/** A call that needs `authorization: Bearer <API key>`: ends UNAUTHENTICATED at its headers without one. */
+function authenticatedCall(method: Method, next: ServerInterceptingCallInterface, apiKeys: ApiKeyVerifier, refuse: Refuse) {
+  const call: ServerInterceptingCall = new ServerInterceptingCall(next, {
+    start: (startNext) =>
+      startNext({
+        onReceiveMetadata: (metadata: Metadata, mdNext: (m: Metadata) => void) => {
+          if (apiKeys.verifyAuthorization(metadata.get("authorization")[0])) mdNext(metadata);
+          else refuse(call, method.path, status.UNAUTHENTICATED, "missing or invalid API key (authorization: Bearer <key>)");
+        },
+      }),
+  });
+  return call;
+}
+
+/**
+ * A call that needs no key: holds one of `limits.maxUnauthenticatedCalls` receiving
+ * slots (counted in `slots.receiving`, shared by every such call) from its headers
+ * until it half-closes, is cancelled or ends; RESOURCE_EXHAUSTED if none is free,
+ * DEADLINE_EXCEEDED if its request is not all received within `limits.receiveTimeoutMs`.
+ */
+function unauthenticatedCall(
+  method: Method,
+  next: ServerInterceptingCallInterface,
+  slots: { receiving: number },
+  limits: Pick<AuthInterceptorOptions, "maxUnauthenticatedCalls" | "receiveTimeoutMs">,
+  refuse: Refuse,
+) {
+  let holding = false;
+  let timer: NodeJS.Timeout | undefined;
+  const release = () => {
+    clearTimeout(timer);
+    if (holding) slots.receiving--;
+    holding = false;
+  };
+  const call: ServerInterceptingCall = new ServerInterceptingCall(next, {
+    start: (startNext) =>
+      startNext({
+        onReceiveMetadata: (metadata: Metadata, mdNext: (m: Metadata) => void) => {
+          if (slots.receiving >= limits.maxUnauthenticatedCalls) {
+            refuse(call, method.path, status.RESOURCE_EXHAUSTED, "too many unauthenticated calls in progress; retry later");
+            return;
+          }
+          slots.receiving++;
+          holding = true;
+          timer = setTimeout(() => {
+            release();
+            refuse(call, method.path, status.DEADLINE_EXCEEDED, `request not received within ${limits.receiveTimeoutMs} ms`);
+          }, limits.receiveTimeoutMs);
+          mdNext(metadata);
+        },
+        onReceiveHalfClose: (halfCloseNext: () => void) => {
+          release();
+          halfCloseNext();
+        },
+        onCancel: release,
+      }),
+    sendStatus: (s, statusNext) => {
+      release();
+      statusNext(s);
+    },
+  });
+  return call;
+}
+
 /**
  * Checks every call before any of its request is read.
  *
@@ -22,76 +102,19 @@ import type { ApiKeyVerifier } from "../../auth/api-keys.js";
  *   within `receiveTimeoutMs` (DEADLINE_EXCEEDED otherwise). Unauthenticated callers can
  *   therefore make the node hold at most maxUnauthenticatedCalls x max message bytes.
  */
-export function authInterceptor(options: {
-  apiKeys: ApiKeyVerifier;
-  /** Fully-qualified service names callable without an API key. */
-  openServices: readonly string[];
-  maxUnauthenticatedCalls: number;
-  receiveTimeoutMs: number;
-  /** Called for every call refused here, with its method path and gRPC status. */
-  onRefused?: (path: string, code: status) => void;
-}): ServerInterceptor {
+export function authInterceptor(options: AuthInterceptorOptions): ServerInterceptor {
   const open = new Set(options.openServices);
-  let receiving = 0;
+  const slots = { receiving: 0 };
 
-  const refuse = (call: ServerInterceptingCall, path: string, code: status, details: string) => {
+  const refuse: Refuse = (call, path, code, details) => {
     options.onRefused?.(path, code);
     call.sendStatus({ code, details });
   };
 
-  const authenticated = (method: ServerMethodDefinition<unknown, unknown>, next: ServerInterceptingCallInterface) => {
-    const call: ServerInterceptingCall = new ServerInterceptingCall(next, {
-      start: (startNext) =>
-        startNext({
-          onReceiveMetadata: (metadata: Metadata, mdNext: (m: Metadata) => void) => {
-            if (options.apiKeys.verifyAuthorization(metadata.get("authorization")[0])) mdNext(metadata);
-            else refuse(call, method.path, status.UNAUTHENTICATED, "missing or invalid API key (authorization: Bearer <key>)");
-          },
-        }),
-    });
-    return call;
-  };
-
-  const unauthenticated = (method: ServerMethodDefinition<unknown, unknown>, next: ServerInterceptingCallInterface) => {
-    let holding = false;
-    let timer: NodeJS.Timeout | undefined;
-    const release = () => {
-      clearTimeout(timer);
-      if (holding) receiving--;
-      holding = false;
-    };
-    const call: ServerInterceptingCall = new ServerInterceptingCall(next, {
-      start: (startNext) =>
-        startNext({
-          onReceiveMetadata: (metadata: Metadata, mdNext: (m: Metadata) => void) => {
-            if (receiving >= options.maxUnauthenticatedCalls) {
-              refuse(call, method.path, status.RESOURCE_EXHAUSTED, "too many unauthenticated calls in progress; retry later");
-              return;
-            }
-            receiving++;
-            holding = true;
-            timer = setTimeout(() => {
-              release();
-              refuse(call, method.path, status.DEADLINE_EXCEEDED, `request not received within ${options.receiveTimeoutMs} ms`);
-            }, options.receiveTimeoutMs);
-            mdNext(metadata);
-          },
-          onReceiveHalfClose: (halfCloseNext: () => void) => {
-            release();
-            halfCloseNext();
-          },
-          onCancel: release,
-        }),
-      sendStatus: (s, statusNext) => {
-        release();
-        statusNext(s);
-      },
-    });
-    return call;
-  };
-
   return (method, next) => {
     const service = method.path.split("/")[1] ?? "";
-    return open.has(service) ? unauthenticated(method, next) : authenticated(method, next);
+    return open.has(service)
+      ? unauthenticatedCall(method, next, slots, options, refuse)
+      : authenticatedCall(method, next, options.apiKeys, refuse);
   };
 }
