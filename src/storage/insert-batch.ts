@@ -87,7 +87,7 @@ bumped as (
 ),
 numbered as (
   select i.*, b.last_seq - c.n + row_number() over (partition by i.user_id order by i.ord) as seq
-  from input i join counts c on c.user_id = i.user_id join bumped b on b.key = i.user_id
+  from input i join counts c on c.user_id = i.user_id join bumped b on b.user_id = i.user_id
 ),
 bodies as (
   insert into notification_contents (id, subject, content, sender_id)

@@ -43,15 +43,18 @@ export function createCounterTable(schema: Knex.SchemaBuilder, t: CounterTable):
  * The counter upsert: the one statement that assigns seqs. `increments` is a
  * query of rows `(key, n)`, one per distinct stream, `n >= 0` the number of
  * seqs to take (0 only locks, creating the counter if missing). Returns rows
- * `(key, last_seq)`: the stream's seqs taken are `last_seq - n + 1 .. last_seq`.
+ * `(<key column>, last_seq)`: the stream's seqs taken are `last_seq - n + 1 .. last_seq`.
  * Usable alone or as a CTE of a larger statement (whose other parts then see
  * the counters as they were before it, as every CTE shares one snapshot).
+ * `increments` is inlined as the insert's own select, sorted by key (the lock
+ * order): wrapped in a subquery instead, the batch insert's persistent p99
+ * went from ~57 ms to 85-187 ms in bench:latency.
  */
 export function counterUpsert(t: CounterTable, increments: string): string {
-  return `insert into ${t.table} as c (${t.key}, last_seq)
-select key, n from (${increments}) as inc(key, n) order by key
-on conflict (${t.key}) do update set last_seq = c.last_seq + excluded.last_seq
-returning c.${t.key} as key, c.last_seq`;
+  return `insert into ${t.table} (${t.key}, last_seq)
+${increments} order by 1
+on conflict (${t.key}) do update set last_seq = ${t.table}.last_seq + excluded.last_seq
+returning ${t.key}, last_seq`;
 }
 
 /** The streams of one counter table, for callers that number their rows in statements of their own. */
@@ -76,10 +79,11 @@ export class StreamCounters {
     const out = new Map<string, { first: number; last: number }>();
     if (increments.size === 0) return out;
     const json = JSON.stringify([...increments].map(([key, n]) => ({ key, n })));
-    const rows = (await runner.raw(this.#advance, [json])).rows as Array<{ key: string; last_seq: string | number }>;
+    const rows = (await runner.raw(this.#advance, [json])).rows as Array<Record<string, string | number>>;
     for (const r of rows) {
       const last = Number(r.last_seq);
-      out.set(r.key, { first: last - increments.get(r.key)! + 1, last });
+      const key = String(r[this.#table.key]);
+      out.set(key, { first: last - increments.get(key)! + 1, last });
     }
     return out;
   }

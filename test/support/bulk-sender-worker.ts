@@ -14,6 +14,8 @@ export interface BulkSenderJob {
   items: number;
   recipients: number;
   contentBytes: number;
+  /** A warm-up call: recipients `warm-<n>` and subjects "warm-up ..." instead of `bulk-<n>` and "big ...". */
+  warmUp?: boolean;
 }
 
 /** What one call stored: rows with a seq (persistent and stored). */
@@ -22,13 +24,16 @@ export type BulkSenderResult = { stored: number[] } | { error: string };
 async function run(job: BulkSenderJob): Promise<number[]> {
   const { client, rpc } = connectClient(job.port);
   const content = { blob: "x".repeat(job.contentBytes - 12) };
-  const userIds = Array.from({ length: job.recipients }, (_, r) => `bulk-${r}`);
+  const userIds = Array.from({ length: job.recipients }, (_, r) => `${job.warmUp ? "warm-" : "bulk-"}${r}`);
+  const subject = job.warmUp ? "warm-up" : "big";
   try {
     const perSender = await Promise.all(
       Array.from({ length: job.senders }, async (_, s) => {
         const stored: number[] = [];
         for (let k = 0; k < job.callsEach; k++) {
-          const notifications = Array.from({ length: job.items }, (_, i) => outgoing({ userIds, subject: `big ${s}/${k}/${i}`, content }));
+          const notifications = Array.from({ length: job.items }, (_, i) =>
+            outgoing({ userIds, subject: `${subject} ${s}/${k}/${i}`, content }),
+          );
           const res = await rpc.sendNotifications({ notifications }, { deadlineMs: 60_000 });
           stored.push(res.results.filter((r) => r.seq !== "0").length);
         }

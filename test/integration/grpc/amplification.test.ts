@@ -65,10 +65,18 @@ for (const backend of BACKENDS) {
         if (f.notification) arrived.set(f.notification.subject, performance.now());
       });
       try {
-        // Warm up both paths (first statements, JIT) before measuring.
+        // Warm up both paths (first statements, JIT, the heap at this size) with one call of the same shape.
         assert.deepEqual(
-          await bulkSend({ port: node.grpcPort, senders: 1, callsEach: 1, items: 1, recipients: 1, contentBytes: CONTENT_BYTES }),
-          [1],
+          await bulkSend({
+            port: node.grpcPort,
+            senders: 1,
+            callsEach: 1,
+            items: ITEMS,
+            recipients: RECIPIENTS,
+            contentBytes: CONTENT_BYTES,
+            warmUp: true,
+          }),
+          [ITEMS * RECIPIENTS],
         );
         await controlSender.rpc.sendNotifications({ notifications: [outgoing({ userIds: ["control"], subject: "warm" })] });
         await waitFor(() => arrived.has("warm"), { message: "warm-up push" });

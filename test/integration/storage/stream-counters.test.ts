@@ -58,7 +58,7 @@ for (const backend of BACKENDS) {
       await counters.advance(store.db, new Map([["cte", 5]]));
       const { rows } = await store.db.raw(
         `with bumped as (${counterUpsert(rooms, "select 'cte', 2")})
-         select b.last_seq::int as after, r.last_seq::int as before from bumped b join room_counters r on r.room_id = b.key`,
+         select b.last_seq::int as after, r.last_seq::int as before from bumped b join room_counters r on r.room_id = b.room_id`,
       );
       assert.deepEqual(rows, [{ after: 7, before: 5 }]);
     });
