@@ -1,13 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config.js";
+import { configFails } from "../support/config-checks.js";
 
-function fails(env: Record<string, string>, variable: string) {
-  assert.throws(
-    () => loadConfig(env),
-    (err: unknown) => err instanceof ConfigError && err.message.startsWith(`${variable}: `),
-  );
-}
+const fails = configFails;
 
 describe("gRPC connection limits in loadConfig", () => {
   test("defaults", () => {

@@ -5,26 +5,11 @@ import path from "node:path";
 import { afterAll, describe, test } from "vitest";
 import { type Authenticator, nkeys } from "nats";
 import { ConfigError, loadConfig } from "../../src/config.js";
+import { configFails, PRODUCTION_ENV } from "../support/config-checks.js";
 import { hasCredentials, natsAuthOptions } from "../../src/broker/nats-auth.js";
 
-function fails(env: Record<string, string | undefined>, variable: string, detail?: RegExp) {
-  assert.throws(
-    () => loadConfig(env),
-    (err: unknown) => {
-      assert.ok(err instanceof ConfigError, String(err));
-      assert.ok(err.message.startsWith(`${variable}: `), `expected the message to name ${variable}: ${err.message}`);
-      if (detail) assert.match(err.message, detail);
-      return true;
-    },
-  );
-}
-
-const PROD = {
-  HERALD_ENV: "production",
-  HERALD_API_KEYS: "prod-key-0123456789abcdef",
-  HERALD_CURSOR_SECRET: "c".repeat(32),
-  HERALD_JWT_SECRET: "j".repeat(32),
-};
+const fails = configFails;
+const PROD = PRODUCTION_ENV;
 
 describe("NATS credentials in the config", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "herald-nats-config-"));
