@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import { credentials, Metadata } from "@grpc/grpc-js";
+import { credentials } from "@grpc/grpc-js";
+import { ROOM_OPTIONS, ROOM_USAGE, roomCommand } from "./cli-rooms.js";
+import { auth, call, fail, jsonObjectOption } from "./cli-support.js";
 import { ConfigError, DEV_API_KEY, DEV_JWT_SECRET, flagsToEnv, loadConfig, type Config } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startHerald } from "./main.js";
@@ -26,26 +28,12 @@ Commands:
                              in the output): to retry a send that failed, pass the same --idempotency-key
   list --user U [--limit N] [--cursor C] [--backward] [--unread]
   token --user U [--ttl SECONDS]   mint a development JWT (HS256 with the configured secret)
+${ROOM_USAGE}
 
 Client commands take --addr HOST:PORT and --api-key KEY (default: this config's).`;
 
-function fail(msg: string): never {
-  process.stderr.write(`herald: ${msg}\n`);
-  process.exit(2);
-}
-
 function client(config: Config, addr: string | undefined) {
   return new NotificationServiceClient(addr ?? `127.0.0.1:${config.grpcPort}`, credentials.createInsecure());
-}
-
-function auth(config: Config, key: string | undefined): Metadata {
-  const md = new Metadata();
-  md.set("authorization", `Bearer ${key ?? config.apiKeys[0]}`);
-  return md;
-}
-
-function call<Req, Res>(fn: (req: Req, md: Metadata, cb: (err: Error | null, res: Res) => void) => unknown, req: Req, md: Metadata) {
-  return new Promise<Res>((resolve, reject) => fn(req, md, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
 // Client options are declared; any other `--name value` pair is a config flag (serve, migrate).
@@ -63,6 +51,7 @@ const CLIENT_OPTIONS = {
   addr: { type: "string" },
   "api-key": { type: "string" },
   ttl: { type: "string" },
+  ...ROOM_OPTIONS,
 } as const;
 
 /** Splits a command's arguments into config flags (undeclared `--name value` pairs) and the rest. */
@@ -139,19 +128,6 @@ async function migrate(config: Config, positionals: string[]): Promise<void> {
   }
 }
 
-/** The `--content` option as an object (`{}` without it); exits 2 if it is not JSON. */
-function sendContent({ str }: Invocation): Record<string, unknown> {
-  let content: Record<string, unknown> = {};
-  if (str("content") !== undefined) {
-    try {
-      content = JSON.parse(str("content")!);
-    } catch {
-      fail("--content must be a JSON object");
-    }
-  }
-  return content;
-}
-
 /**
  * `herald send`: prints the idempotency key with the response. A persistent send
  * carries one (default: a new random one); if the send fails, says to retry with it.
@@ -159,7 +135,7 @@ function sendContent({ str }: Invocation): Record<string, unknown> {
 async function send(inv: Invocation): Promise<void> {
   const { config, values, str, users } = inv;
   if (users.length === 0) fail("send needs --user");
-  const content = sendContent(inv);
+  const content = jsonObjectOption("content", str("content"));
   // A DEADLINE_EXCEEDED or UNAVAILABLE send may have been stored: only a retry with the same key is safe.
   const persistent = values.ephemeral !== true;
   const idempotencyKey = str("idempotency-key") ?? (persistent ? randomUUID() : "");
@@ -238,6 +214,8 @@ async function main(): Promise<void> {
       return list(inv);
     case "token":
       return token(inv);
+    case "room":
+      return roomCommand(inv);
     default:
       fail(`unknown command ${command}\n\n${USAGE}`);
   }

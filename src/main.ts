@@ -5,6 +5,8 @@ import { CursorCodec } from "./domain/cursor.js";
 import { Housekeeping } from "./domain/housekeeping.js";
 import { InboxService } from "./domain/inbox-service.js";
 import { ModerationService } from "./domain/moderation-service.js";
+import { PresenceKeeper } from "./domain/presence-keeper.js";
+import { RoomService } from "./domain/room-service.js";
 import type { Broker, PresenceDirectory } from "./domain/ports.js";
 import { InProcessBroker } from "./broker/in-process-broker.js";
 import { LocalPresence } from "./broker/local-presence.js";
@@ -16,6 +18,8 @@ import type { Logger } from "./logger.js";
 import { BanRepository } from "./storage/ban-repository.js";
 import { migrateLatest, openDatabase } from "./storage/database.js";
 import { NotificationRepository } from "./storage/notification-repository.js";
+import { PresenceRepository } from "./storage/presence-repository.js";
+import { RoomRepository } from "./storage/room-repository.js";
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { GrpcServer } from "./transport/grpc/grpc-server.js";
 import { notificationServiceHandlers } from "./transport/grpc/notification-service.js";
@@ -32,6 +36,7 @@ export interface RunningHerald {
   metricsPort: number | null;
   inbox: InboxService;
   moderation: ModerationService;
+  rooms: RoomService;
   db: Knex;
   /** Graceful stop: stop accepting, finish in-flight calls, close connections and the database. */
   stop(): Promise<void>;
@@ -53,6 +58,8 @@ async function openBroker(config: Config, log: Logger): Promise<{ nats: NatsLink
 /** The domain's services over the database's stores and the broker. */
 function domainServices(config: Config, log: Logger, db: Knex, bus: Broker) {
   const store = new NotificationRepository({ db, maxConcurrentReads: config.database.maxConcurrentReads });
+  const roomStore = new RoomRepository({ db });
+  const presenceStore = new PresenceRepository({ db });
   const inbox = new InboxService({
     store,
     bus,
@@ -63,8 +70,16 @@ function domainServices(config: Config, log: Logger, db: Knex, bus: Broker) {
     maxBatchRows: config.database.kind === "pglite" ? 250 : 1000,
   });
   const moderation = new ModerationService({ inbox, bans: new BanRepository({ db }), broker: bus });
-  const housekeeping = new Housekeeping({ store, log, purgeIntervalMs: config.purgeIntervalMs });
-  return { inbox, moderation, housekeeping };
+  const rooms = new RoomService({
+    store: roomStore,
+    presence: presenceStore,
+    broker: bus,
+    cursors: new CursorCodec({ secret: config.cursorSecret }),
+    logger: log,
+  });
+  const housekeeping = new Housekeeping({ store, rooms: roomStore, log, purgeIntervalMs: config.purgeIntervalMs });
+  const presenceKeeper = new PresenceKeeper({ store: presenceStore, broker: bus, nodeId: config.nodeId, log });
+  return { inbox, moderation, rooms, housekeeping, presenceKeeper };
 }
 
 /** The gRPC server for backends: herald.v1.NotificationService over the domain services. */
@@ -72,7 +87,7 @@ function grpcServer(
   config: Config,
   log: Logger,
   metrics: Metrics,
-  services: { inbox: InboxService; moderation: ModerationService },
+  services: { inbox: InboxService; moderation: ModerationService; rooms: RoomService },
 ): GrpcServer {
   const apiKeys = new ApiKeyVerifier({ keys: config.apiKeys });
   return new GrpcServer({
@@ -81,8 +96,10 @@ function grpcServer(
     maxMessageBytes: config.grpcMaxMessageBytes,
     limits: config.grpc,
     apiKeys,
+    rooms: { service: services.rooms, logError: (err, method) => log.error({ err, method }, "gRPC handler failed"), metrics },
     handlers: notificationServiceHandlers({
-      ...services,
+      inbox: services.inbox,
+      moderation: services.moderation,
       apiKeys,
       logError: (err, method) => log.error({ err, method }, "gRPC handler failed"),
       metrics,
@@ -135,15 +152,17 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
   if (applied.length > 0) log.info({ applied }, "migrations applied");
 
   const { nats, bus, presence } = await openBroker(config, log);
-  const { inbox, moderation, housekeeping } = domainServices(config, log, db, bus);
+  const { inbox, moderation, rooms, housekeeping, presenceKeeper } = domainServices(config, log, db, bus);
   housekeeping.start();
+  await presenceKeeper.start();
 
-  const grpc = grpcServer(config, log, metrics, { inbox, moderation });
+  const grpc = grpcServer(config, log, metrics, { inbox, moderation, rooms });
   const ws = new WsEndpoint({
     config: config.ws,
     nodeId: config.nodeId,
     inbox,
     moderation,
+    rooms,
     bus,
     presence,
     verifier: new JwtVerifier(config.jwt),
@@ -174,9 +193,10 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
     metricsPort,
     inbox,
     moderation,
+    rooms,
     db,
     stop() {
-      stopping ??= stopHerald(config, log, { ws, grpc, http, metricsServer, housekeeping, nats, db });
+      stopping ??= stopHerald(config, log, { ws, grpc, http, metricsServer, housekeeping, presenceKeeper, nats, db });
       return stopping;
     },
   };
@@ -195,17 +215,19 @@ async function stopHerald(
     http: HttpServer;
     metricsServer: HttpServer | null;
     housekeeping: Housekeeping;
+    presenceKeeper: PresenceKeeper;
     nats: NatsLink | null;
     db: Knex;
   },
 ): Promise<void> {
-  const { ws, grpc, http, metricsServer, housekeeping, nats, db } = parts;
+  const { ws, grpc, http, metricsServer, housekeeping, presenceKeeper, nats, db } = parts;
   ws.drain();
   await grpc.stop(config.shutdownGraceMs);
   ws.stop();
   await http.stop();
   await metricsServer?.stop();
   housekeeping.stop();
+  await presenceKeeper.stop();
   await nats?.close();
   await db.destroy();
   log.info("herald stopped");

@@ -1,7 +1,8 @@
-import type { CloseKind, UserEvent } from "../domain/ports.js";
+import type { CloseKind, TopicEvent } from "../domain/ports.js";
 import { parseTopic, type Topic } from "../domain/topic.js";
 import { CloseKind as ProtoCloseKind, FanoutMessage } from "../../gen/herald/internal/v1/fanout.js";
 import { notificationFromProto, notificationToProto, systemEventFromProto, systemEventToProto } from "../codec/proto-convert.js";
+import { REASON_TO_PROTO, reasonFromProto, roomEventFromProto, roomEventToProto } from "../codec/room-convert.js";
 
 const KIND_TO_PROTO: Record<CloseKind, ProtoCloseKind> = {
   disconnected: ProtoCloseKind.CLOSE_KIND_DISCONNECTED,
@@ -12,7 +13,7 @@ const KIND_TO_PROTO: Record<CloseKind, ProtoCloseKind> = {
 const PROTO_TO_KIND = new Map<number, CloseKind>(Object.entries(KIND_TO_PROTO).map(([k, v]) => [v, k as CloseKind]));
 
 /** Encodes an event on a topic as the binary internal protobuf `herald.internal.v1.FanoutMessage`. */
-export function encodeEvent(originNode: string, topic: Topic, e: UserEvent): Uint8Array {
+export function encodeEvent(originNode: string, topic: Topic, e: TopicEvent): Uint8Array {
   const msg: FanoutMessage = { originNode, topic, exceptSessionId: "", kind: undefined };
   switch (e.kind) {
     case "notification":
@@ -36,12 +37,15 @@ export function encodeEvent(originNode: string, topic: Topic, e: UserEvent): Uin
     case "opened":
       msg.kind = { $case: "opened", value: { sessionId: e.sessionId, openedAtMs: String(e.openedAtMs) } };
       break;
+    default:
+      msg.kind = encodeRoomKind(e);
+      if (e.kind === "typing") msg.exceptSessionId = e.exceptSessionId;
   }
   return FanoutMessage.encode(msg).finish();
 }
 
 /** Decodes a FanoutMessage; returns null for a message this node cannot understand (unknown kind or topic). */
-export function decodeEvent(data: Uint8Array): { topic: Topic; event: UserEvent } | null {
+export function decodeEvent(data: Uint8Array): { topic: Topic; event: TopicEvent } | null {
   const m = FanoutMessage.decode(data);
   const k = m.kind;
   if (!k || !parseTopic(m.topic)) return null;
@@ -67,5 +71,60 @@ export function decodeEvent(data: Uint8Array): { topic: Topic; event: UserEvent 
         topic,
         event: { kind: "opened", sessionId: k.value.sessionId, openedAtMs: Number(k.value.openedAtMs), originNode: m.originNode },
       };
+    default: {
+      const event = decodeRoomKind(k, m.topic, m.exceptSessionId);
+      return event && { topic, event };
+    }
+  }
+}
+
+type Kind = NonNullable<FanoutMessage["kind"]>;
+type RoomKindEvent = Exclude<TopicEvent, { kind: "notification" | "system_event" | "close" | "opened" }>;
+
+function encodeRoomKind(e: RoomKindEvent): Kind {
+  switch (e.kind) {
+    case "room_event":
+      return { $case: "roomEvent", value: roomEventToProto(e.event) };
+    case "typing":
+      return { $case: "typing", value: { userId: e.userId, typing: e.typing } };
+    case "presence":
+      return {
+        $case: "presence",
+        value: { userId: e.userId, joined: e.joined, userCount: e.userCount, volatile: e.volatile ?? undefined },
+      };
+    case "end_subscriptions":
+      return { $case: "endSubscriptions", value: { userIds: e.userIds, reason: REASON_TO_PROTO[e.reason] } };
+    case "room_activity":
+      return {
+        $case: "roomActivity",
+        value: { roomId: e.roomId, messageId: e.messageId, seq: String(e.seq), senderId: e.senderId },
+      };
+  }
+}
+
+/** The room kinds (and room activity); null for one this node cannot understand. */
+function decodeRoomKind(k: Kind, topic: string, exceptSessionId: string): TopicEvent | null {
+  const roomId = topic.slice(topic.indexOf(":") + 1);
+  switch (k.$case) {
+    case "roomEvent": {
+      const event = roomEventFromProto(k.value);
+      return event && { kind: "room_event", event };
+    }
+    case "typing":
+      return { kind: "typing", roomId, userId: k.value.userId, typing: k.value.typing, exceptSessionId };
+    case "presence": {
+      const v = k.value;
+      return { kind: "presence", roomId, userId: v.userId, joined: v.joined, userCount: v.userCount, volatile: v.volatile ?? null };
+    }
+    case "endSubscriptions": {
+      const reason = reasonFromProto(k.value.reason);
+      return reason ? { kind: "end_subscriptions", roomId, userIds: k.value.userIds, reason } : null;
+    }
+    case "roomActivity": {
+      const v = k.value;
+      return { kind: "room_activity", roomId: v.roomId, messageId: v.messageId, seq: Number(v.seq), senderId: v.senderId };
+    }
+    default:
+      return null;
   }
 }

@@ -1,5 +1,5 @@
 import type { Notification } from "../domain/notification.js";
-import type { Broker, Subscription, UserEvent } from "../domain/ports.js";
+import type { Broker, Subscription, TopicEvent } from "../domain/ports.js";
 import { type Topic, userTopic } from "../domain/topic.js";
 import { TopicListeners } from "./topic-listeners.js";
 
@@ -12,7 +12,7 @@ export class InProcessBroker implements Broker {
     this.#onError = options.onListenerError ?? (() => {});
   }
 
-  async publish(topic: Topic, event: UserEvent): Promise<void> {
+  async publish(topic: Topic, event: TopicEvent): Promise<void> {
     this.#listeners.deliver(topic, event, this.#onError);
   }
 
@@ -21,7 +21,7 @@ export class InProcessBroker implements Broker {
     return [];
   }
 
-  subscribe(topic: Topic, listener: (event: UserEvent) => void): Subscription {
+  subscribe(topic: Topic, listener: (event: TopicEvent) => void): Subscription {
     this.#listeners.add(topic, listener);
     return { ready: Promise.resolve(), unsubscribe: () => void this.#listeners.remove(topic, listener) };
   }

@@ -1,7 +1,7 @@
 import type { Msg, Subscription as NatsSubscription } from "nats";
 import { HeraldError } from "../domain/errors.js";
 import type { Notification } from "../domain/notification.js";
-import type { Broker, Subscription, UserEvent } from "../domain/ports.js";
+import type { Broker, Subscription, TopicEvent } from "../domain/ports.js";
 import { type Topic, userTopic } from "../domain/topic.js";
 import type { Logger } from "../logger.js";
 import { decodeEvent, encodeEvent } from "./broker-codec.js";
@@ -36,7 +36,7 @@ export class NatsBroker implements Broker {
     this.#onListenerError = (err) => this.#log.error({ err }, "listener failed");
   }
 
-  async publish(topic: Topic, event: UserEvent): Promise<void> {
+  async publish(topic: Topic, event: TopicEvent): Promise<void> {
     this.#listeners.deliver(topic, event, this.#onListenerError);
     const nc = this.#link.connection;
     if (nc.isClosed()) throw new HeraldError("unavailable", "fan-out connection closed");
@@ -59,7 +59,7 @@ export class NatsBroker implements Broker {
     return failed;
   }
 
-  subscribe(topic: Topic, listener: (event: UserEvent) => void): Subscription {
+  subscribe(topic: Topic, listener: (event: TopicEvent) => void): Subscription {
     const nc = this.#link.connection;
     if (this.#listeners.add(topic, listener))
       this.#subs.set(topic, nc.subscribe(Subjects.topic(topic), { callback: (err, msg) => this.#receive(err, msg) }));

@@ -1,7 +1,7 @@
-import type { UserEvent } from "../domain/ports.js";
+import type { TopicEvent } from "../domain/ports.js";
 import type { Topic } from "../domain/topic.js";
 
-type Listener = (event: UserEvent) => void;
+type Listener = (event: TopicEvent) => void;
 
 /** Per-topic listener sets of one node; shared by both broker implementations. */
 export class TopicListeners {
@@ -26,7 +26,7 @@ export class TopicListeners {
   }
 
   /** Calls each listener; one throwing listener does not stop the others. */
-  deliver(topic: Topic, event: UserEvent, onError: (err: unknown) => void): void {
+  deliver(topic: Topic, event: TopicEvent, onError: (err: unknown) => void): void {
     const set = this.#byTopic.get(topic);
     if (!set) return;
     for (const l of set) {

@@ -13,4 +13,14 @@ export const Limits = {
   maxReasonBytes: 1024,
   maxPageSize: 100,
   defaultPageSize: 50,
+  maxRoomIdLength: 256,
+  maxTags: 32,
+  maxTagBytes: 256,
+  maxRoomMetadataBytes: 4 * 1024,
+  maxVolatileBytes: 2 * 1024,
+  maxRoomMessagesPerPublish: 1000,
+  maxMembersPage: 1000,
+  defaultMembersPage: 100,
+  /** Room subscriptions one connection may hold. */
+  maxSubscriptionsPerSession: 1000,
 } as const;

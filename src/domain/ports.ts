@@ -1,4 +1,5 @@
 import type { InboxQuery, MarkReadTarget, Notification, SystemEvent } from "./notification.js";
+import type { RoomEvent, UnsubscribeReason } from "./room.js";
 import type { Topic } from "./topic.js";
 
 /** A notification to store, with its id and time already assigned. */
@@ -76,7 +77,27 @@ export type UserEvent =
   | { kind: "notification"; notification: Notification }
   | { kind: "system_event"; event: SystemEvent /** Session that caused it; it is not told. */; exceptSessionId: string }
   | { kind: "close"; close: CloseCommand }
-  | { kind: "opened"; sessionId: string; openedAtMs: number; originNode: string };
+  | { kind: "opened"; sessionId: string; openedAtMs: number; originNode: string }
+  /** A new message in one of the user's rooms (connections not subscribed to the room show it). */
+  | { kind: "room_activity"; roomId: string; messageId: string; seq: number; senderId: string };
+
+/** Events published on a room's topic; they reach the room's subscribers on every node. */
+export type RoomTopicEvent =
+  | { kind: "room_event"; event: RoomEvent }
+  | { kind: "typing"; roomId: string; userId: string; typing: boolean /** Not echoed to it. */; exceptSessionId: string }
+  | {
+      kind: "presence";
+      roomId: string;
+      userId: string;
+      joined: boolean;
+      userCount: number;
+      volatile: Record<string, unknown> | null;
+    }
+  /** Ends the subscriptions of these users (empty: everyone's). */
+  | { kind: "end_subscriptions"; roomId: string; userIds: string[]; reason: UnsubscribeReason };
+
+/** Anything published on a topic. */
+export type TopicEvent = UserEvent | RoomTopicEvent;
 
 export interface Subscription {
   ready: Promise<void>;
@@ -93,7 +114,7 @@ export interface Broker {
    * Delivers to local subscribers and publishes to other nodes. Resolves once
    * handed to the transport; rejects (as `unavailable`) when it could not be.
    */
-  publish(topic: Topic, event: UserEvent): Promise<void>;
+  publish(topic: Topic, event: TopicEvent): Promise<void>;
   /**
    * Publishes many notifications (each on its user's topic) in one call: the
    * hot path of a send. Resolves with those that could not be handed to the transport.
@@ -105,7 +126,7 @@ export interface Broker {
    * The first local subscriber of a topic starts listening to it on other
    * nodes' publishes; unsubscribing the last one stops.
    */
-  subscribe(topic: Topic, listener: (event: UserEvent) => void): Subscription;
+  subscribe(topic: Topic, listener: (event: TopicEvent) => void): Subscription;
   /** Called after a lost link to other nodes is back; events may have been missed. */
   onReconnect(listener: () => void): () => void;
 }

@@ -1,16 +1,21 @@
 /**
  * A stream that events are published to and subscribed on: one user's inbox
- * today (`user:<user id>`), a room next. A plain string, so that it keys maps
+ * (`user:<user id>`) or a room (`room:<room id>`). A plain string, so that it keys maps
  * and travels as is; build one with `userTopic`, read one with `parseTopic`.
  */
-export type TopicKind = "user";
+export type TopicKind = "user" | "room";
 export type Topic = `${TopicKind}:${string}`;
 
-const KINDS: ReadonlySet<string> = new Set<TopicKind>(["user"]);
+const KINDS: ReadonlySet<string> = new Set<TopicKind>(["user", "room"]);
 
 /** The topic of one user's inbox: notifications, state sync, close commands, connection announcements. */
 export function userTopic(userId: string): Topic {
   return `user:${userId}`;
+}
+
+/** The topic of one room: its events, typing, presence, and the end of subscriptions. */
+export function roomTopic(roomId: string): Topic {
+  return `room:${roomId}`;
 }
 
 /** Splits a topic into its kind and id; null for a string that is not a topic of a known kind. */

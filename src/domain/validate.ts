@@ -74,6 +74,21 @@ export function checkContent(field: string, content: Record<string, unknown>): v
   }
 }
 
+/** A JSON object that Postgres stores as is (see checkContent), at most `maxBytes` serialised. */
+export function checkJsonObject(field: string, value: unknown, maxBytes: number): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw HeraldError.invalid(field, "must be a JSON object");
+  const obj = value as Record<string, unknown>;
+  checkContent(field, obj);
+  if (byteLength(JSON.stringify(obj)) > maxBytes) throw HeraldError.invalid(field, `larger than ${maxBytes} bytes`);
+  return obj;
+}
+
+/** A text of at most `maxBytes` that Postgres stores as is. */
+export function checkBoundedText(field: string, value: string, maxBytes: number): string {
+  if (byteLength(value) > maxBytes) throw HeraldError.invalid(field, `longer than ${maxBytes} bytes`);
+  return checkText(field, value);
+}
+
 /** A list of notification ids (UUIDs), 1..maxIdsPerCall, deduplicated. */
 export function checkNotificationIds(field: string, value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0) throw HeraldError.invalid(field, "must list at least one id");
@@ -121,11 +136,7 @@ export function checkOutgoing(field: string, n: OutgoingNotification, now: Date)
   if (byteLength(n.subject) > Limits.maxSubjectBytes)
     throw HeraldError.invalid(`${field}.subject`, `longer than ${Limits.maxSubjectBytes} bytes`);
   checkText(`${field}.subject`, n.subject);
-  if (n.content === null || typeof n.content !== "object" || Array.isArray(n.content))
-    throw HeraldError.invalid(`${field}.content`, "must be a JSON object");
-  checkContent(`${field}.content`, n.content);
-  if (byteLength(JSON.stringify(n.content)) > Limits.maxContentBytes)
-    throw HeraldError.invalid(`${field}.content`, `larger than ${Limits.maxContentBytes} bytes`);
+  checkJsonObject(`${field}.content`, n.content, Limits.maxContentBytes);
   if (n.senderId !== "") checkUserId(`${field}.sender_id`, n.senderId);
   if (byteLength(n.idempotencyKey) > Limits.maxIdempotencyKeyBytes)
     throw HeraldError.invalid(`${field}.idempotency_key`, `longer than ${Limits.maxIdempotencyKeyBytes} bytes`);

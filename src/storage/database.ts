@@ -5,6 +5,7 @@ import pg from "pg";
 import * as inbox from "./migrations/20261125120000_inbox.js";
 import * as bans from "./migrations/20261125120100_bans.js";
 import * as contents from "./migrations/20261204120000_notification_contents.js";
+import * as rooms from "./migrations/20261204130000_rooms.js";
 import type { Logger } from "../domain/logger.js";
 import { DataDirLock } from "./data-dir-lock.js";
 import { stripSql } from "./db-errors.js";
@@ -100,6 +101,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   "20261125120000_inbox": inbox,
   "20261125120100_bans": bans,
   "20261204120000_notification_contents": contents,
+  "20261204130000_rooms": rooms,
 };
 
 /** Migrations are compiled in (no directory scan), so they work from tsx and any bundle. */

@@ -79,6 +79,37 @@ export class TestClient {
     return this.frames.filter((f) => f.systemEvent).map((f) => f.systemEvent);
   }
 
+  /** The bodies of every push of one kind (`roomEvent`, `typingEvent`, ...), oldest first. */
+  pushes(kind: string): Array<Record<string, any>> {
+    return this.frames.filter((f) => f[kind] !== undefined && f.id === undefined).map((f) => f[kind]);
+  }
+
+  /** The room events pushed on one subscription, oldest first. */
+  roomEvents(subscriptionId: string): Array<Record<string, any>> {
+    return this.pushes("roomEvent")
+      .filter((p) => p.subscriptionId === subscriptionId)
+      .map((p) => p.event);
+  }
+
+  /** Waits until one subscription has had at least `n` room events; returns them all. */
+  async waitRoomEvents(subscriptionId: string, n: number, timeoutMs = 15_000): Promise<Array<Record<string, any>>> {
+    await waitFor(() => this.roomEvents(subscriptionId).length >= n, {
+      timeoutMs,
+      message: `${n} room events on ${subscriptionId} (have ${this.roomEvents(subscriptionId).length})`,
+    });
+    return this.roomEvents(subscriptionId);
+  }
+
+  /** Waits for a push of `kind` whose body matches `pred`; returns the body. */
+  async waitPush(
+    kind: string,
+    pred: (body: Record<string, any>) => boolean,
+    what: string,
+    timeoutMs = 10_000,
+  ): Promise<Record<string, any>> {
+    return waitFor(() => this.pushes(kind).find(pred), { timeoutMs, message: `${kind} push: ${what}` });
+  }
+
   async waitFrame(pred: (f: Frame) => boolean, what: string, timeoutMs = 10_000): Promise<Frame> {
     return waitFor(() => this.frames.find(pred), { timeoutMs, message: `frame: ${what}` });
   }

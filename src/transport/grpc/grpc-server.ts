@@ -4,25 +4,32 @@ import type { ApiKeyVerifier } from "../../auth/api-keys.js";
 import type { GrpcConfig } from "../../config.js";
 import { FILE_DESCRIPTOR_SET_BASE64 } from "../../../gen/file_descriptor_set.js";
 import { NotificationServiceService, type NotificationServiceServer } from "../../../gen/herald/v1/notification_service.js";
+import { RoomServiceService } from "../../../gen/herald/v1/room_service.js";
+import type { RoomService } from "../../domain/room-service.js";
+import type { Metrics } from "../../metrics.js";
 import { authInterceptor } from "./auth-interceptor.js";
 import { ConnectionGuard } from "./connection-guard.js";
 import { DescriptorIndex } from "./descriptor-index.js";
 import { REFLECTION_SERVICE_NAMES, ReflectionService } from "./reflection-service.js";
+import { roomServiceHandlers } from "./room-service.js";
 
 export const NOTIFICATION_SERVICE_NAME = "herald.v1.NotificationService";
+export const ROOM_SERVICE_NAME = "herald.v1.RoomService";
 const HEALTH_SERVICE_NAME = "grpc.health.v1.Health";
 
 /** The files server reflection serves (with their imports), as named under proto/. */
 const REFLECTED_FILES = [
   "herald/v1/notification_service.proto",
+  "herald/v1/room_service.proto",
   "grpc/health/v1/health.proto",
   "grpc/reflection/v1/reflection.proto",
   "grpc/reflection/v1alpha/reflection.proto",
 ];
 
 /**
- * The gRPC server: NotificationService, the standard health service and server
- * reflection (so grpcurl-style tools work without the .proto files).
+ * The gRPC server: NotificationService, RoomService (when given the domain's
+ * rooms), the standard health service and server reflection (so grpcurl-style
+ * tools work without the .proto files).
  *
  * Every service but health needs the API key, checked at the call's headers before
  * any of its message is read (see authInterceptor). Connections are capped and must
@@ -36,6 +43,8 @@ export class GrpcServer {
   readonly #guard: ConnectionGuard;
   readonly #host: string;
   readonly #port: number;
+  /** The herald.v1 services this server serves (health reports each). */
+  readonly #services: string[];
   #boundPort = 0;
 
   constructor(options: {
@@ -45,6 +54,8 @@ export class GrpcServer {
     limits: GrpcConfig;
     apiKeys: ApiKeyVerifier;
     handlers: NotificationServiceServer;
+    /** herald.v1.RoomService over these rooms (not served without). */
+    rooms?: { service: RoomService; logError: (err: unknown, method: string) => void; metrics?: Metrics };
     /** Called for each call or connection refused before reaching a handler (for metrics). */
     onRefused?: (what: { path: string; code: status } | { connection: "limit" | "preface" | "timeout" }) => void;
     /** Called for an error of the listener (it keeps serving). */
@@ -76,10 +87,16 @@ export class GrpcServer {
       ],
     });
     this.#server.addService(NotificationServiceService, options.handlers);
-    this.#health = new HealthImplementation({ "": "NOT_SERVING", [NOTIFICATION_SERVICE_NAME]: "NOT_SERVING" });
+    this.#services = [NOTIFICATION_SERVICE_NAME];
+    if (options.rooms) {
+      const { service, logError, metrics } = options.rooms;
+      this.#server.addService(RoomServiceService, roomServiceHandlers({ rooms: service, apiKeys: options.apiKeys, logError, metrics }));
+      this.#services.push(ROOM_SERVICE_NAME);
+    }
+    this.#health = new HealthImplementation({ "": "NOT_SERVING", ...Object.fromEntries(this.#services.map((s) => [s, "NOT_SERVING"])) });
     this.#health.addToServer(this.#server);
     const index = new DescriptorIndex({ fileDescriptorSet: Buffer.from(FILE_DESCRIPTOR_SET_BASE64, "base64"), roots: REFLECTED_FILES });
-    new ReflectionService({ index, services: [NOTIFICATION_SERVICE_NAME, HEALTH_SERVICE_NAME, ...REFLECTION_SERVICE_NAMES] }).addToServer(
+    new ReflectionService({ index, services: [...this.#services, HEALTH_SERVICE_NAME, ...REFLECTION_SERVICE_NAMES] }).addToServer(
       this.#server,
     );
     this.#guard = new ConnectionGuard({
@@ -101,7 +118,7 @@ export class GrpcServer {
   setServing(serving: boolean): void {
     const s = serving ? "SERVING" : "NOT_SERVING";
     this.#health.setStatus("", s);
-    this.#health.setStatus(NOTIFICATION_SERVICE_NAME, s);
+    for (const name of this.#services) this.#health.setStatus(name, s);
   }
 
   /** Stops accepting calls and waits up to `graceMs` for running ones, then cancels them. */

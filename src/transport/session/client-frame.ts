@@ -13,13 +13,18 @@ import { OPERATIONS } from "./operations.js";
  */
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
+/** A field kind with nested messages' fields keyed by their proto (snake_case) names. */
+type Kind = Exclude<FieldKind, { message: unknown }> | { spec: Spec };
+type Spec = Record<string, Kind>;
+
+function toSpec(fields: Readonly<Record<string, FieldKind>>): Spec {
+  return Object.fromEntries(
+    Object.entries(fields).map(([f, k]) => [snake(f), typeof k === "object" && "message" in k ? { spec: toSpec(k.message) } : k]),
+  );
+}
+
 // op name (proto field) -> { field (proto name) -> kind }, from the operation table
-const OPS: Record<string, Record<string, FieldKind>> = Object.fromEntries(
-  Object.entries(OPERATIONS).map(([op, entry]) => [
-    snake(op),
-    Object.fromEntries(Object.entries(entry.fields).map(([f, k]) => [snake(f), k])),
-  ]),
-);
+const OPS: Record<string, Spec> = Object.fromEntries(Object.entries(OPERATIONS).map(([op, entry]) => [snake(op), toSpec(entry.fields)]));
 
 /** The operations' proto field names (`mark_read`), in the table's order. */
 export const OP_NAMES = Object.keys(OPS);
@@ -44,8 +49,9 @@ export class FrameError extends HeraldError {
   }
 }
 
-function checkKind(path: string, kind: FieldKind, v: unknown): void {
+function checkKind(path: string, kind: Kind, v: unknown): void {
   const bad = (what: string) => HeraldError.invalid(path, `must be ${what}`);
+  const isObject = v !== null && typeof v === "object" && !Array.isArray(v);
   if (kind === "string") {
     if (typeof v !== "string") throw bad("a string");
   } else if (kind === "bool") {
@@ -59,10 +65,32 @@ function checkKind(path: string, kind: FieldKind, v: unknown): void {
     v.forEach((x, i) => {
       if (typeof x !== "string") throw HeraldError.invalid(`${path}[${i}]`, "must be a string");
     });
+  } else if (kind === "struct") {
+    if (!isObject) throw bad("a JSON object");
+  } else if (kind === "string_map") {
+    if (!isObject) throw bad("an object of strings");
+    for (const [k, x] of Object.entries(v as Record<string, unknown>))
+      if (typeof x !== "string") throw HeraldError.invalid(`${path}.${k.slice(0, 64)}`, "must be a string");
+  } else if ("spec" in kind) {
+    if (!isObject) throw bad("a JSON object");
+    checkFields(path, kind.spec, v as Record<string, unknown>);
   } else {
     const ok =
       (typeof v === "string" && kind.enum.includes(v)) || (typeof v === "number" && Number.isInteger(v) && v >= 0 && v < kind.enum.length);
     if (!ok) throw bad(`one of ${kind.enum.join(", ")}`);
+  }
+}
+
+/** Checks a message's fields against `spec`: proto or JSON names, each once, none unknown; null is the default. */
+function checkFields(path: string, spec: Spec, body: Record<string, unknown>): void {
+  const seen = new Set<string>();
+  for (const [k, v] of Object.entries(body)) {
+    const field = Object.hasOwn(spec, k) ? k : Object.keys(spec).find((f) => camel(f) === k);
+    if (field === undefined) throw HeraldError.invalid(`${path}.${k.slice(0, 64)}`, "unknown field");
+    if (seen.has(field)) throw HeraldError.invalid(`${path}.${field}`, "given twice");
+    seen.add(field);
+    if (v === null) continue; // proto3 JSON: null means the default value
+    checkKind(`${path}.${field}`, spec[field]!, v);
   }
 }
 
@@ -100,19 +128,10 @@ export function parseClientFrame(text: string): { id: number; frame: ClientFrame
   const body = obj[op] ?? obj[camel(op)];
   if (body === null || typeof body !== "object" || Array.isArray(body))
     throw new FrameError(id, HeraldError.invalid(op, "must be a JSON object"));
-  const spec = OPS[op]!;
-  const seen = new Set<string>();
-  for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
-    const field = Object.hasOwn(spec, k) ? k : Object.keys(spec).find((f) => camel(f) === k);
-    if (field === undefined) throw new FrameError(id, HeraldError.invalid(`${op}.${k.slice(0, 64)}`, "unknown field"));
-    if (seen.has(field)) throw new FrameError(id, HeraldError.invalid(`${op}.${field}`, "given twice"));
-    seen.add(field);
-    if (v === null) continue; // proto3 JSON: null means the default value
-    try {
-      checkKind(`${op}.${field}`, spec[field]!, v);
-    } catch (err) {
-      throw new FrameError(id, err as HeraldError);
-    }
+  try {
+    checkFields(op, OPS[op]!, body as Record<string, unknown>);
+  } catch (err) {
+    throw new FrameError(id, err as HeraldError);
   }
   return { id, frame: ClientFrame.fromJSON(obj) };
 }

@@ -1,4 +1,5 @@
 import type { Notification } from "../../domain/notification.js";
+import { backpressure } from "./backpressure.js";
 import { CloseCode } from "./close-codes.js";
 import type { FrameTransport } from "./frame-transport.js";
 import { OrderedStream } from "./ordered-stream.js";
@@ -12,7 +13,7 @@ import type { SessionContext } from "./session-context.js";
  * the transport's drain; a failed catch-up closes with 3005 for the client to
  * resume. A push is one cached encoding and one write.
  */
-export function inboxStream(options: { session: Session; ctx: SessionContext; transport: FrameTransport }): OrderedStream {
+export function inboxStream(options: { session: Session; ctx: SessionContext; transport: FrameTransport }): OrderedStream<Notification> {
   const { session, ctx, transport } = options;
   const cancelled = () => session.isClosed();
   return new OrderedStream({
@@ -23,15 +24,8 @@ export function inboxStream(options: { session: Session; ctx: SessionContext; tr
       session.send(notificationPush(n));
     },
     isClosed: cancelled,
-    congested: () => transport.bufferedAmount > ctx.maxBufferedBytes / 2,
-    // Backpressure for catch-up: a large backlog is read page by page, each page
-    // once the client has taken most of the previous one (and the user's read
-    // budget allows it), so a resume never trips the slow-consumer bound that
-    // protects live delivery.
-    drained: async () => {
-      const low = ctx.maxBufferedBytes / 4;
-      while (!session.isClosed() && transport.bufferedAmount > low) await new Promise((r) => setTimeout(r, 5));
-    },
+    // Catch-up is paced by the user's read budget and by the client's drain.
+    ...backpressure(transport, ctx.maxBufferedBytes, cancelled),
     failed: (err) => {
       ctx.log.warn({ err, session: session.sessionId }, "catch-up from the store failed; closing for the client to resume");
       session.close(CloseCode.resyncFailed, "could not read missed notifications; reconnect and resume");

@@ -1,6 +1,8 @@
 import type { InboxService } from "../../domain/inbox-service.js";
+import type { RoomService } from "../../domain/room-service.js";
 import type { ClientFrame } from "../../../gen/herald/gateway/v1/envelope.js";
 import type { ReadBudget } from "./read-budget.js";
+import type { RoomSubscriptions } from "./room-subscriptions.js";
 
 /** One operation of the generated `ClientFrame` oneof, e.g. `{ $case: "markRead", value: MarkReadRequest }`. */
 export type ClientOp = NonNullable<ClientFrame["op"]>;
@@ -8,8 +10,25 @@ export type ClientOp = NonNullable<ClientFrame["op"]>;
 export type OpCase = ClientOp["$case"];
 export type OpValue<K extends OpCase> = Extract<ClientOp, { $case: K }>["value"];
 
-/** The JSON kind of a request field, checked before ts-proto's `fromJSON` (which does not validate). */
-export type FieldKind = "string" | "bool" | "uint32" | "int64" | "string[]" | { enum: readonly string[] };
+/**
+ * The JSON kind of a request field, checked before ts-proto's `fromJSON`
+ * (which does not validate): `struct` is a `google.protobuf.Struct` (any JSON
+ * object; its content is the domain's to check), `string_map` a
+ * `map<string, string>`, `{ message }` a nested message with its own fields.
+ */
+export type FieldKind =
+  | "string"
+  | "bool"
+  | "uint32"
+  | "int64"
+  | "string[]"
+  | "struct"
+  | "string_map"
+  | { enum: readonly string[] }
+  | { message: Readonly<Record<string, FieldKind>> };
+
+/** The field kinds of a generated message type `T`: every field, no other. */
+export type FieldKinds<T> = { [F in keyof T]-?: FieldKind };
 
 /** What a request handler sees of its session. */
 export interface RequestScope {
@@ -17,8 +36,13 @@ export interface RequestScope {
   readonly userId: string;
   readonly sessionId: string;
   readonly inbox: InboxService;
+  readonly rooms: RoomService;
+  /** The session's room subscriptions. */
+  readonly roomSubs: RoomSubscriptions;
   /** The per-user budget of bytes read from the store (`list` is charged its reply's size). */
   readonly reads: ReadBudget;
+  /** Sends a frame (an operation that replies before it is done, e.g. join, which then streams). */
+  send(text: string): void;
   /** The authenticate operation: the session's auth state machine (see `Session`). */
   authenticate(id: number, value: OpValue<"authenticate">): Promise<void>;
 }
@@ -29,7 +53,7 @@ export interface RequestScope {
  * handler, which returns the reply frame's text (null: replied already).
  */
 export interface Operation<K extends OpCase> {
-  fields: { [F in keyof OpValue<K>]-?: FieldKind };
+  fields: FieldKinds<OpValue<K>>;
   /** Runs before authentication; every other operation waits for it and is refused without it. */
   beforeAuth?: boolean;
   handle(scope: RequestScope, id: number, value: OpValue<K>): Promise<string | null>;

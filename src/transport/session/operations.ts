@@ -1,4 +1,5 @@
 import { INBOX_OPERATIONS } from "./handlers/inbox.js";
+import { ROOM_OPERATIONS } from "./handlers/rooms.js";
 import { SESSION_OPERATIONS } from "./handlers/session.js";
 import type { ClientOp, OpCase, Operation, OperationTable, RequestScope } from "./operation.js";
 
@@ -11,6 +12,7 @@ export const OPERATIONS: OperationTable = {
   authenticate: SESSION_OPERATIONS.authenticate,
   ...INBOX_OPERATIONS,
   ping: SESSION_OPERATIONS.ping,
+  ...ROOM_OPERATIONS,
 };
 
 /** Runs `op`'s handler (the one cast: TypeScript cannot correlate a union key with its table entry). */

@@ -1,18 +1,26 @@
-import type { Notification } from "../../domain/notification.js";
-
 /** Rows per catch-up read: also the most a catch-up can take the read budget into debt. */
 export const CATCH_UP_PAGE = 100;
 
+/**
+ * What an ordered stream carries: a persistent item has its topic's seq
+ * (gapless, from 1); an ephemeral one (`persistent: false`) has seq 0. An
+ * inbox's `Notification`, a room's `RoomEvent`.
+ */
+export interface Sequenced {
+  seq: number;
+  persistent: boolean;
+}
+
 /** What an ordered stream is built on: its topic's store, its consumer, and the consumer's backpressure. */
-export interface OrderedStreamOptions {
+export interface OrderedStreamOptions<T extends Sequenced> {
   /**
-   * Reads the topic's persistent notifications after `afterSeq`, in seq order,
+   * Reads the topic's persistent items after `afterSeq`, in seq order,
    * at most `limit`; resolves `undefined` when the consumer went away meanwhile
    * (a paced read gives up without reading).
    */
-  read(afterSeq: number, limit: number): Promise<Notification[] | undefined>;
-  /** Hands one notification to the consumer (synchronously: the hot path). */
-  push(n: Notification): void;
+  read(afterSeq: number, limit: number): Promise<T[] | undefined>;
+  /** Hands one item to the consumer (synchronously: the hot path). */
+  push(n: T): void;
   /** The consumer is gone: stop at once. */
   isClosed(): boolean;
   /** The consumer holds more unsent output than a catch-up should add to. */
@@ -23,37 +31,38 @@ export interface OrderedStreamOptions {
   failed(err: unknown): void;
 }
 
-interface Queued {
-  n: Notification;
+interface Queued<T> {
+  n: T;
   gen: number;
 }
 
 /**
- * One topic's notifications in order, for one consumer. Contract for
- * persistent notifications: pushed in seq order, each exactly once, with no
- * gap that the store could fill. A seq that skips ahead, a resume and a
- * fan-out reconnect all go through `#catchUp`, which reads the store after
- * the last seq pushed, page by page as the consumer drains; live
- * notifications arriving meanwhile are queued and merged in order. Ephemeral
- * ones (seq 0) are pushed as they come, queued behind a running catch-up.
+ * One topic's items (notifications of an inbox, events of a room) in order,
+ * for one consumer. Contract for persistent items: pushed in seq order, each
+ * exactly once, with no gap that the store could fill. A seq that skips
+ * ahead, a resume and a fan-out reconnect all go through `#catchUp`, which
+ * reads the store after the last seq pushed, page by page as the consumer
+ * drains; live items arriving meanwhile are queued and merged in order.
+ * Ephemeral ones (seq 0) are pushed as they come, queued behind a running
+ * catch-up.
  *
  * A new stream queues everything until `open` (the consumer subscribes first,
  * then reads its starting point, then opens: nothing falls between).
  */
-export class OrderedStream {
-  readonly #o: OrderedStreamOptions;
+export class OrderedStream<T extends Sequenced> {
+  readonly #o: OrderedStreamOptions<T>;
   #lastSeq = 0;
   /** Queueing: not open yet, or a catch-up is running. */
   #syncing = true;
-  #queue: Queued[] = [];
-  /** Counts offered notifications: tells one offered before a catch-up read from one offered during it. */
+  #queue: Queued<T>[] = [];
+  /** Counts offered items: tells one offered before a catch-up read from one offered during it. */
   #gen = 0;
 
-  constructor(options: OrderedStreamOptions) {
+  constructor(options: OrderedStreamOptions<T>) {
     this.#o = options;
   }
 
-  /** The seq of the last persistent notification pushed (or the starting point). */
+  /** The seq of the last persistent item pushed (or the starting point). */
   get lastSeq(): number {
     return this.#lastSeq;
   }
@@ -69,8 +78,8 @@ export class OrderedStream {
     if (!this.#syncing) void this.#catchUp();
   }
 
-  /** A live notification of the topic. In order it is pushed at once: no allocation, no await. */
-  offer(n: Notification): void {
+  /** A live item of the topic. In order it is pushed at once: no allocation, no await. */
+  offer(n: T): void {
     this.#gen++;
     if (this.#syncing) {
       this.#queue.push({ n, gen: this.#gen });
@@ -88,7 +97,7 @@ export class OrderedStream {
     this.#queue = [];
   }
 
-  #push(n: Notification): void {
+  #push(n: T): void {
     if (n.persistent && n.seq > this.#lastSeq) this.#lastSeq = n.seq;
     this.#o.push(n);
   }
@@ -124,8 +133,8 @@ export class OrderedStream {
 
   /**
    * Merges what arrived during a catch-up; true when the queue is empty. A gap
-   * left by a notification offered before the catch-up's read began is real
-   * (deleted or expired); a later one needs another read.
+   * left by an item offered before the catch-up's read began is real
+   * (deleted, expired or purged); a later one needs another read.
    */
   #mergeQueue(fetchGen: number): boolean {
     let i = 0;

@@ -1,14 +1,21 @@
 import type { JwtVerifier, VerifiedToken } from "../../auth/jwt-verifier.js";
 import type { InboxService } from "../../domain/inbox-service.js";
 import type { ModerationService } from "../../domain/moderation-service.js";
+import type { RoomService } from "../../domain/room-service.js";
 import type { Logger } from "../../logger.js";
 import type { Metrics } from "../../metrics.js";
 import type { ReadBudget } from "./read-budget.js";
+import type { RoomHub } from "./room-hub.js";
 import type { Session } from "./session.js";
 
 /** What a session needs from its node. */
 export interface SessionContext {
   inbox: InboxService;
+  rooms: RoomService;
+  /** This node's room subscriptions, shared by its sessions. */
+  roomHub: RoomHub;
+  /** This node's id (room presence is counted per node). */
+  nodeId: string;
   /** Refuses the session of a banned user. */
   moderation: Pick<ModerationService, "isBanned">;
   verifier: JwtVerifier;

@@ -2,11 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { VerifiedToken } from "../../auth/jwt-verifier.js";
 import { HeraldError, toHeraldError } from "../../domain/errors.js";
 import type { InboxService } from "../../domain/inbox-service.js";
-import { SystemCode } from "../../domain/notification.js";
+import { type Notification, SystemCode } from "../../domain/notification.js";
 import type { UserEvent } from "../../domain/ports.js";
+import type { RoomService } from "../../domain/room-service.js";
 import { checkSeq } from "../../domain/validate.js";
 import { FrameError, parseClientFrame } from "./client-frame.js";
 import { CLOSE_FOR_KIND, CloseCode } from "./close-codes.js";
+import { atDeadline } from "./deadline-timer.js";
 import type { FrameTransport } from "./frame-transport.js";
 import type { ClientOp, OpValue, RequestScope } from "./operation.js";
 import { OPERATIONS, runOperation } from "./operations.js";
@@ -14,10 +16,10 @@ import { inboxStream } from "./inbox-stream.js";
 import type { OrderedStream } from "./ordered-stream.js";
 import { RateLimiter } from "./rate-limiter.js";
 import type { ReadBudget } from "./read-budget.js";
+import { roomActivityPush } from "./room-frames.js";
+import { RoomSubscriptions } from "./room-subscriptions.js";
 import { encodeFrame, errorFrame, systemEventPush, systemNoticePush } from "./server-frames.js";
 import { PRE_AUTH_MAX_FRAME_BYTES, type PreAuthenticated, type SessionContext } from "./session-context.js";
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One client session over a `FrameTransport`, whatever the transport: the
@@ -26,7 +28,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * slow-consumer bound), the dispatch of requests to the operation table, the
  * token's expiry, and the user's inbox as an `OrderedStream` (every
  * persistent notification in seq order, exactly once, gaps filled from the
- * store). Fan-out events reach it through `deliver`.
+ * store), and its room subscriptions (`RoomSubscriptions`). User-topic events
+ * come through `deliver`, room events through the node's `RoomHub`.
  */
 export class Session implements RequestScope {
   readonly sessionId = randomUUID();
@@ -36,9 +39,10 @@ export class Session implements RequestScope {
   readonly #transport: FrameTransport;
   readonly #ctx: SessionContext;
   readonly #limiter: RateLimiter;
-  readonly #stream: OrderedStream;
+  readonly #stream: OrderedStream<Notification>;
+  readonly roomSubs: RoomSubscriptions;
   #authTimer: NodeJS.Timeout | undefined;
-  #expiryTimer: NodeJS.Timeout | undefined;
+  #cancelExpiry = () => {};
   #attached = false;
   /** A token has been verified (with the connection, or from the authenticate frame). */
   #verified = false;
@@ -53,6 +57,7 @@ export class Session implements RequestScope {
     this.#onAuthenticated = options.onAuthenticated ?? (() => {});
     this.#limiter = new RateLimiter({ ratePerSec: options.ctx.rateLimitPerSec, burst: options.ctx.rateBurst });
     this.#stream = inboxStream({ session: this, ctx: options.ctx, transport: options.transport });
+    this.roomSubs = new RoomSubscriptions({ session: this, ctx: options.ctx, transport: options.transport });
   }
 
   /** Starts the session: authenticated already (token with the connection) or waiting for an authenticate frame. */
@@ -71,6 +76,10 @@ export class Session implements RequestScope {
 
   get inbox(): InboxService {
     return this.#ctx.inbox;
+  }
+
+  get rooms(): RoomService {
+    return this.#ctx.rooms;
   }
 
   get reads(): ReadBudget {
@@ -136,6 +145,9 @@ export class Session implements RequestScope {
         this.close(code, reason);
         return;
       }
+      case "room_activity":
+        if (!this.roomSubs.has(event.roomId)) this.send(roomActivityPush(event));
+        return;
       case "opened":
         return; // the hub acts on these
     }
@@ -184,8 +196,9 @@ export class Session implements RequestScope {
     if (this.state === "closed") return;
     this.state = "closed";
     clearTimeout(this.#authTimer);
-    clearTimeout(this.#expiryTimer);
+    this.#cancelExpiry();
     this.#stream.dispose();
+    this.roomSubs.closeAll();
     if (this.#attached) this.#ctx.detach(this);
   }
 
@@ -266,7 +279,7 @@ export class Session implements RequestScope {
       const from = resumeFrom === null ? lastSeq : Math.min(resumeFrom, lastSeq);
       this.state = "open";
       this.#onAuthenticated();
-      this.#armExpiry(token.expiresAt);
+      this.#cancelExpiry = atDeadline(token.expiresAt, () => this.#expired());
       const value = {
         userId: token.userId,
         sessionId: this.sessionId,
@@ -285,17 +298,11 @@ export class Session implements RequestScope {
     }
   }
 
-  #armExpiry(at: Date): void {
-    const ms = at.getTime() - Date.now();
-    this.#expiryTimer = setTimeout(
-      () => {
-        if (this.state === "closed") return;
-        if (at.getTime() > Date.now()) return this.#armExpiry(at);
-        this.send(systemNoticePush(SystemCode.TOKEN_EXPIRED, "token expired"));
-        this.close(CloseCode.tokenExpired, "token expired");
-      },
-      Math.max(0, Math.min(ms, MAX_TIMER_MS)),
-    );
-    this.#expiryTimer.unref();
+  /** The token expired: every room subscription ends (`unsubscribed`), then the notice and the close. */
+  #expired(): void {
+    if (this.state === "closed") return;
+    this.roomSubs.endAll("token_expired");
+    this.send(systemNoticePush(SystemCode.TOKEN_EXPIRED, "token expired"));
+    this.close(CloseCode.tokenExpired, "token expired");
   }
 }

@@ -1,5 +1,5 @@
 import { HeraldError } from "../../domain/errors.js";
-import type { Broker, PresenceDirectory, Subscription, UserEvent } from "../../domain/ports.js";
+import type { Broker, PresenceDirectory, Subscription, TopicEvent, UserEvent } from "../../domain/ports.js";
 import { userTopic } from "../../domain/topic.js";
 import type { Logger } from "../../logger.js";
 import type { Session as Connection } from "../session/session.js";
@@ -99,7 +99,8 @@ export class ConnectionHub {
     if (this.#users.get(userId) === entry) this.#users.delete(userId);
   }
 
-  #onEvent(conns: Set<Connection>, event: UserEvent): void {
+  #onEvent(conns: Set<Connection>, event: TopicEvent): void {
+    if (!isUserEvent(event)) return; // a room's kind: never published on a user's topic
     if (event.kind === "opened") {
       this.#onOpened(conns, event);
       return;
@@ -117,4 +118,10 @@ export class ConnectionHub {
           c.deliver({ kind: "close", close: { kind: "session_replaced", reason: "", exceptSessionIds: [], sessionIds: [c.sessionId] } });
     }
   }
+}
+
+const USER_KINDS: ReadonlySet<string> = new Set<UserEvent["kind"]>(["notification", "system_event", "close", "opened", "room_activity"]);
+
+function isUserEvent(event: TopicEvent): event is UserEvent {
+  return USER_KINDS.has(event.kind);
 }

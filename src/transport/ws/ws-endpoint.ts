@@ -8,11 +8,13 @@ import type { InboxService } from "../../domain/inbox-service.js";
 import type { Logger } from "../../domain/logger.js";
 import type { ModerationService } from "../../domain/moderation-service.js";
 import type { Broker, PresenceDirectory } from "../../domain/ports.js";
+import type { RoomService } from "../../domain/room-service.js";
 import { checkSeq } from "../../domain/validate.js";
 import type { Metrics } from "../../metrics.js";
 import { rejectUpgrade } from "../http/http-server.js";
 import { CloseCode } from "../session/close-codes.js";
 import { ReadBudget } from "../session/read-budget.js";
+import { RoomHub } from "../session/room-hub.js";
 import { errorFrame } from "../session/server-frames.js";
 import type { PreAuthenticated, SessionContext } from "../session/session-context.js";
 import { ConnectionHub } from "./connection-hub.js";
@@ -32,6 +34,8 @@ import { wsSession } from "./ws-transport.js";
  */
 export class WsEndpoint {
   readonly hub: ConnectionHub;
+  /** This node's room subscriptions (the rooms' topics it listens to). */
+  readonly roomHub: RoomHub;
   readonly #config: WsConfig;
   readonly #verifier: JwtVerifier;
   readonly #wss: WebSocketServer;
@@ -44,6 +48,7 @@ export class WsEndpoint {
     config: WsConfig;
     nodeId: string;
     inbox: InboxService;
+    rooms: RoomService;
     moderation: ModerationService;
     bus: Broker;
     presence: PresenceDirectory;
@@ -62,6 +67,7 @@ export class WsEndpoint {
       maxConnectionsPerUser: config.maxConnectionsPerUser,
       singleConnection: config.singleConnection,
     });
+    this.roomHub = new RoomHub({ bus: options.bus, log: options.log });
     this.#admission = new ConnectionLimiter({
       perIp: { ratePerSec: config.connectRatePerIp, burst: config.connectBurstPerIp },
       perUser: { ratePerSec: config.connectRatePerUser, burst: config.connectBurstPerUser },
@@ -71,6 +77,9 @@ export class WsEndpoint {
       reads: new ReadBudget({ bytesPerSec: config.readBytesPerSec, burstBytes: config.readBurstBytes }),
       admitUser: (userId) => this.#admission.admitUser(userId),
       inbox: options.inbox,
+      rooms: options.rooms,
+      roomHub: this.roomHub,
+      nodeId: options.nodeId,
       moderation: options.moderation,
       verifier: options.verifier,
       log: options.log,
@@ -113,6 +122,7 @@ export class WsEndpoint {
     this.drain();
     this.#heartbeat.stop();
     this.hub.close();
+    this.roomHub.close();
   }
 
   /** The upgrade route: admission, then the token if one came with the request, then the session. */

@@ -4,14 +4,14 @@ import { NatsBroker } from "../../../src/broker/nats-broker.js";
 import { NatsLink } from "../../../src/broker/nats-link.js";
 import { NatsPresence } from "../../../src/broker/nats-presence.js";
 import { Subjects } from "../../../src/broker/subjects.js";
-import type { UserEvent } from "../../../src/domain/ports.js";
-import { userTopic } from "../../../src/domain/topic.js";
+import type { TopicEvent } from "../../../src/domain/ports.js";
+import { roomTopic, userTopic } from "../../../src/domain/topic.js";
 import { createLogger } from "../../../src/logger.js";
 import { NatsCluster } from "../../support/nats-cluster.js";
 import { waitFor } from "../../support/wait.js";
 
 const NO_AUTH = { user: "", password: "", token: "", nkeySeedFile: "", credsFile: "", tls: null };
-const close = (reason: string): UserEvent => ({
+const close = (reason: string): TopicEvent => ({
   kind: "close",
   close: { kind: "disconnected", reason, exceptSessionIds: [], sessionIds: [] },
 });
@@ -55,7 +55,7 @@ describe("NATS broker and presence between two nodes", () => {
     const topic = userTopic("alice");
     const subject = Subjects.topic(topic);
     assert.equal(subject, "herald.v1.user.YWxpY2U");
-    const got: Array<[string, UserEvent]> = [];
+    const got: Array<[string, TopicEvent]> = [];
     const first = b.subscribe(topic, (e) => got.push(["first", e]));
     const second = b.subscribe(topic, (e) => got.push(["second", e]));
     await Promise.all([first.ready, second.ready]);
@@ -80,8 +80,8 @@ describe("NATS broker and presence between two nodes", () => {
 
   test("a node's own publish reaches its local subscribers once (local delivery, no echo) and other nodes' subscribers", async () => {
     const topic = userTopic("bob");
-    const onA: UserEvent[] = [];
-    const onB: UserEvent[] = [];
+    const onA: TopicEvent[] = [];
+    const onB: TopicEvent[] = [];
     const sa = a.subscribe(topic, (e) => onA.push(e));
     const sb = b.subscribe(topic, (e) => onB.push(e));
     await Promise.all([sa.ready, sb.ready]);
@@ -98,5 +98,56 @@ describe("NATS broker and presence between two nodes", () => {
   test("presence: a node counts the connections other nodes hold of a user", async () => {
     assert.equal(await presenceA.remoteConnectionCount("carol"), 2);
     assert.equal(await presenceA.remoteConnectionCount("dave"), 0);
+  });
+
+  test("room topics: every room kind crosses nodes as it was published, on the room's own subject", async () => {
+    const topic = roomTopic("team:42");
+    assert.equal(Subjects.topic(topic), `herald.v1.room.${Buffer.from("team:42").toString("base64url")}`);
+    const t = new Date("2026-12-04T10:00:00.000Z");
+    const message = {
+      id: "0193a0b0-0000-7000-8000-000000000001",
+      roomId: "team:42",
+      senderId: "alice",
+      content: { text: "hi", n: 1.5, nested: { ok: true } },
+      tags: { lang: "en" },
+      createdAt: t,
+      updatedAt: t,
+      seq: 7,
+      deleted: false,
+    };
+    const events: TopicEvent[] = [
+      {
+        kind: "room_event",
+        event: {
+          roomId: "team:42",
+          seq: 7,
+          kind: "message",
+          message,
+          previousContent: null,
+          previousTags: null,
+          time: t,
+          persistent: true,
+        },
+      },
+      { kind: "typing", roomId: "team:42", userId: "alice", typing: true, exceptSessionId: "s-1" },
+      { kind: "presence", roomId: "team:42", userId: "bob", joined: false, userCount: 3, volatile: { device: "phone" } },
+      { kind: "end_subscriptions", roomId: "team:42", userIds: ["carol"], reason: "removed" },
+    ];
+    const got: TopicEvent[] = [];
+    const sb = b.subscribe(topic, (e) => got.push(e));
+    await sb.ready;
+    for (const e of events) await a.publish(topic, e);
+    await waitFor(() => got.length === events.length, { message: "node b got every room event" });
+    assert.deepEqual(got, events);
+    sb.unsubscribe();
+
+    const activity: TopicEvent = { kind: "room_activity", roomId: "team:42", messageId: message.id, seq: 7, senderId: "alice" };
+    const onUser: TopicEvent[] = [];
+    const su = b.subscribe(userTopic("dave"), (e) => onUser.push(e));
+    await su.ready;
+    await a.publish(userTopic("dave"), activity);
+    await waitFor(() => onUser.length === 1, { message: "room activity reached the user's topic on node b" });
+    assert.deepEqual(onUser, [activity]);
+    su.unsubscribe();
   });
 });

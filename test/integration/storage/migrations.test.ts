@@ -5,8 +5,20 @@ import { migrateDownAll, migrateLatest, migrateStep, migrationStatus } from "../
 import { NotificationRepository } from "../../../src/storage/notification-repository.js";
 import { BACKENDS, POSTGRES, type TestDatabase } from "../../support/databases.js";
 
-const MIGRATIONS = ["20261125120000_inbox", "20261125120100_bans", "20261204120000_notification_contents"];
-const TABLES = ["notifications", "user_counters", "bans", "notification_contents"];
+const MIGRATIONS = ["20261125120000_inbox", "20261125120100_bans", "20261204120000_notification_contents", "20261204130000_rooms"];
+const TABLES = [
+  "notifications",
+  "user_counters",
+  "bans",
+  "notification_contents",
+  "rooms",
+  "room_members",
+  "room_counters",
+  "room_messages",
+  "room_events",
+  "room_presence",
+  "node_heartbeats",
+];
 
 async function existingTables(db: Knex): Promise<string[]> {
   const res = await db.raw(

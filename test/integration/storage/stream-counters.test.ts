@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { afterAll, beforeAll, describe, test } from "vitest";
-import { counterTable, counterUpsert, createCounterTable, StreamCounters, USER_COUNTERS } from "../../../src/storage/stream-counters.js";
+import { counterTable, counterUpsert, StreamCounters, USER_COUNTERS } from "../../../src/storage/stream-counters.js";
 import { BACKENDS, openMigratedDatabase, type OpenTestDatabase } from "../../support/databases.js";
 
 test("counter tables take plain lower-case identifiers only (their names go into SQL text)", () => {
@@ -18,7 +18,6 @@ for (const backend of BACKENDS) {
 
     beforeAll(async () => {
       store = await openMigratedDatabase(backend);
-      await createCounterTable(store.db.schema, rooms);
       counters = new StreamCounters({ table: rooms });
     });
     afterAll(() => store?.close());

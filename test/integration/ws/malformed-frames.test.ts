@@ -6,16 +6,26 @@ import { outgoing } from "../../support/grpc.js";
 import { startTestHeraldOnNewDatabase, type TestHeraldWithDatabase } from "../../support/herald.js";
 import { type Frame, TestClient } from "../../support/ws-client.js";
 import { OP_JSON_NAMES } from "../../../src/transport/session/client-frame.js";
+import type { FieldKind } from "../../../src/transport/session/operation.js";
 import { OPERATIONS } from "../../../src/transport/session/operations.js";
 
 const MAX_ID = 2 ** 31 - 1;
 // The operations and their fields, from the table the server validates with (generated ClientFrame oneof).
 const OPS = OP_JSON_NAMES;
 // A value of the wrong JSON type for each field kind of the ops.
-const FIELDS: Record<string, Record<string, "string" | "bool" | "uint32" | "int64" | "string[]" | "enum">> = Object.fromEntries(
+type Kind = "string" | "bool" | "uint32" | "int64" | "string[]" | "struct" | "string_map" | "enum" | "message";
+const FIELDS: Record<string, Record<string, Kind>> = Object.fromEntries(
   Object.entries(OPERATIONS)
     .filter(([, e]) => Object.keys(e.fields).length > 0)
-    .map(([op, e]) => [op, Object.fromEntries(Object.entries(e.fields).map(([f, k]) => [f, typeof k === "string" ? k : "enum"]))]),
+    .map(([op, e]) => [
+      op,
+      Object.fromEntries(
+        Object.entries(e.fields as Record<string, FieldKind>).map(([f, k]) => [
+          f,
+          typeof k === "string" ? k : "enum" in k ? "enum" : "message",
+        ]),
+      ),
+    ]),
 );
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const FIELD_NAMES = new Set(Object.values(FIELDS).flatMap((f) => Object.keys(f).flatMap((k) => [k, snake(k)])));
@@ -45,6 +55,24 @@ const wrongFor = (kind: string): fc.Arbitrary<unknown> => {
       );
     case "string[]":
       return fc.oneof(fc.string(), fc.integer(), fc.array(fc.oneof(fc.integer(), fc.boolean(), obj), { minLength: 1, maxLength: 3 }));
+    case "struct":
+      return fc.oneof(fc.integer(), fc.string(), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }));
+    case "string_map":
+      return fc.oneof(
+        fc.integer(),
+        fc.string(),
+        fc.boolean(),
+        fc.array(fc.string(), { maxLength: 3 }),
+        fc.dictionary(fc.string({ maxLength: 5 }), fc.oneof(fc.integer(), fc.boolean(), obj), { minKeys: 1, maxKeys: 3 }),
+      );
+    case "message":
+      return fc.oneof(
+        fc.integer(),
+        fc.string(),
+        fc.boolean(),
+        fc.array(fc.integer(), { maxLength: 3 }),
+        fc.constantFrom({ nope: 1 }, { limit: -1 }, { cursor: 5 }, { direction: "LIST_DIRECTION_SIDEWAYS" }, { after_seq: "x" }),
+      );
     default:
       return fc.oneof(
         fc.constant("LIST_DIRECTION_SIDEWAYS"),

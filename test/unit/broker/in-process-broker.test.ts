@@ -3,10 +3,10 @@ import { test } from "vitest";
 import { InProcessBroker } from "../../../src/broker/in-process-broker.js";
 import { TopicListeners } from "../../../src/broker/topic-listeners.js";
 import type { Notification } from "../../../src/domain/notification.js";
-import type { UserEvent } from "../../../src/domain/ports.js";
+import type { TopicEvent } from "../../../src/domain/ports.js";
 import { userTopic } from "../../../src/domain/topic.js";
 
-const close: UserEvent = { kind: "close", close: { kind: "disconnected", reason: "", exceptSessionIds: [], sessionIds: [] } };
+const close: TopicEvent = { kind: "close", close: { kind: "disconnected", reason: "", exceptSessionIds: [], sessionIds: [] } };
 
 test("topic listeners: add reports the topic's first listener, remove its last; deliver survives a throwing listener", () => {
   const l = new TopicListeners();
@@ -29,7 +29,7 @@ test("topic listeners: add reports the topic's first listener, remove its last; 
 
 test("in-process broker: a publish reaches the topic's subscribers only, until they unsubscribe", async () => {
   const broker = new InProcessBroker();
-  const got: Array<[string, UserEvent]> = [];
+  const got: Array<[string, TopicEvent]> = [];
   const sub = broker.subscribe(userTopic("alice"), (e) => got.push(["alice", e]));
   broker.subscribe(userTopic("bob"), (e) => got.push(["bob", e]));
   await sub.ready;

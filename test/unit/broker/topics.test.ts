@@ -3,14 +3,16 @@ import { test } from "vitest";
 import { decodeEvent, encodeEvent } from "../../../src/broker/broker-codec.js";
 import { Subjects } from "../../../src/broker/subjects.js";
 import { FanoutMessage } from "../../../gen/herald/internal/v1/fanout.js";
-import { parseTopic, userTopic } from "../../../src/domain/topic.js";
+import { parseTopic, roomTopic, userTopic } from "../../../src/domain/topic.js";
 
-test("a user's inbox is the topic user:<id>; parseTopic splits at the first colon and refuses unknown kinds", () => {
+test("a user's inbox is the topic user:<id>, a room room:<id>; parseTopic splits at the first colon and refuses unknown kinds", () => {
   assert.equal(userTopic("alice"), "user:alice");
   assert.deepEqual(parseTopic(userTopic("a:b.c")), { kind: "user", id: "a:b.c" });
   assert.deepEqual(parseTopic("user:"), { kind: "user", id: "" });
   assert.equal(parseTopic("alice"), null);
   assert.equal(parseTopic("nope:alice"), null);
+  assert.equal(roomTopic("team:42"), "room:team:42");
+  assert.deepEqual(parseTopic(roomTopic("team:42")), { kind: "room", id: "team:42" });
 });
 
 test("a user topic's subject is herald.v1.user.<base64url user id>, as before topics", () => {
@@ -29,7 +31,7 @@ test("the codec carries the topic and every event kind; an unknown topic or kind
   assert.deepEqual(decodeEvent(encodeEvent("n1", topic, opened)), { topic, event: opened });
   const foreign = FanoutMessage.encode({
     originNode: "n1",
-    topic: "room:1",
+    topic: "channel:1",
     exceptSessionId: "",
     kind: { $case: "opened", value: { sessionId: "s", openedAtMs: "1" } },
   }).finish();

@@ -6,12 +6,61 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Struct } from "../../../google/protobuf/struct.js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { InboxPage, InboxQuery, Notification, SystemEvent } from "../../v1/notification.js";
+import {
+  RoomEvent,
+  RoomMessagePage,
+  RoomMessageQuery,
+  RoomPresence,
+  UnsubscribeReason,
+  unsubscribeReasonFromJSON,
+  unsubscribeReasonToJSON,
+} from "../../v1/room.js";
 
 export const protobufPackage = "herald.gateway.v1";
 
 export const protobufFileName = "herald/gateway/v1/envelope.proto";
+
+/** PresenceAction says whether a user joined or left. */
+export enum PresenceAction {
+  /** PRESENCE_ACTION_UNSPECIFIED - Not set. */
+  PRESENCE_ACTION_UNSPECIFIED = 0,
+  /** PRESENCE_ACTION_JOIN - The user's first subscription to the room (on any node). */
+  PRESENCE_ACTION_JOIN = 1,
+  /** PRESENCE_ACTION_LEAVE - The user's last subscription ended (or its node died). */
+  PRESENCE_ACTION_LEAVE = 2,
+}
+
+export function presenceActionFromJSON(object: any): PresenceAction {
+  switch (object) {
+    case 0:
+    case "PRESENCE_ACTION_UNSPECIFIED":
+      return PresenceAction.PRESENCE_ACTION_UNSPECIFIED;
+    case 1:
+    case "PRESENCE_ACTION_JOIN":
+      return PresenceAction.PRESENCE_ACTION_JOIN;
+    case 2:
+    case "PRESENCE_ACTION_LEAVE":
+      return PresenceAction.PRESENCE_ACTION_LEAVE;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum PresenceAction");
+  }
+}
+
+export function presenceActionToJSON(object: PresenceAction): string {
+  switch (object) {
+    case PresenceAction.PRESENCE_ACTION_UNSPECIFIED:
+      return "PRESENCE_ACTION_UNSPECIFIED";
+    case PresenceAction.PRESENCE_ACTION_JOIN:
+      return "PRESENCE_ACTION_JOIN";
+    case PresenceAction.PRESENCE_ACTION_LEAVE:
+      return "PRESENCE_ACTION_LEAVE";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum PresenceAction");
+  }
+}
 
 /**
  * ClientFrame is every message a WebSocket client sends, as proto3 JSON text.
@@ -47,6 +96,30 @@ export interface ClientFrame {
     | //
     /** Round-trip check. */
     { $case: "ping"; value: PingRequest }
+    | //
+    /** Subscribe to a room (and resume it from a seq). */
+    { $case: "join"; value: JoinRequest }
+    | //
+    /** End a room subscription. */
+    { $case: "leave"; value: LeaveRequest }
+    | //
+    /** Publish a message to a room (if the room lets members publish). */
+    { $case: "publish"; value: PublishRequest }
+    | //
+    /** Edit one's own message (if the room allows it). */
+    { $case: "updateMessage"; value: UpdateMessageRequest }
+    | //
+    /** Delete one's own message (if the room allows it). */
+    { $case: "deleteMessage"; value: DeleteMessageRequest }
+    | //
+    /** Say that the user started or stopped typing in a room. */
+    { $case: "typing"; value: TypingRequest }
+    | //
+    /** Read a page of a room's stored messages. */
+    { $case: "history"; value: HistoryRequest }
+    | //
+    /** Read who is present in a room. */
+    { $case: "presence"; value: PresenceRequest }
     | undefined;
 }
 
@@ -82,6 +155,30 @@ export interface ServerFrame {
     /** Reply to ping. */
     { $case: "ping"; value: PingResponse }
     | //
+    /** Reply to join. */
+    { $case: "join"; value: JoinResponse }
+    | //
+    /** Reply to leave. */
+    { $case: "leave"; value: LeaveResponse }
+    | //
+    /** Reply to publish. */
+    { $case: "publish"; value: PublishResponse }
+    | //
+    /** Reply to update_message. */
+    { $case: "updateMessage"; value: UpdateMessageResponse }
+    | //
+    /** Reply to delete_message. */
+    { $case: "deleteMessage"; value: DeleteMessageResponse }
+    | //
+    /** Reply to typing. */
+    { $case: "typing"; value: TypingResponse }
+    | //
+    /** Reply to history. */
+    { $case: "history"; value: RoomMessagePage }
+    | //
+    /** Reply to presence. */
+    { $case: "presence"; value: RoomPresence }
+    | //
     /** Error reply to the request `id`, or, without id, an error not tied to a request. */
     { $case: "error"; value: Error }
     | //
@@ -90,6 +187,21 @@ export interface ServerFrame {
     | //
     /** Push: a state-sync system event (never stored). */
     { $case: "systemEvent"; value: SystemEvent }
+    | //
+    /** Push: an event of a subscribed room. */
+    { $case: "roomEvent"; value: RoomEventPush }
+    | //
+    /** Push: a user started or stopped typing in a subscribed room. */
+    { $case: "typingEvent"; value: TypingPush }
+    | //
+    /** Push: a user joined or left a subscribed room (if asked for at join). */
+    { $case: "presenceEvent"; value: PresencePush }
+    | //
+    /** Push: the server ended a room subscription. */
+    { $case: "unsubscribed"; value: UnsubscribedPush }
+    | //
+    /** Push: a new message in a room the user is a member of but not subscribed to. */
+    { $case: "roomActivity"; value: RoomActivityPush }
     | undefined;
 }
 
@@ -206,6 +318,206 @@ export interface Error {
   field: string;
 }
 
+/** JoinRequest subscribes the connection to a room. */
+export interface JoinRequest {
+  /** The room. */
+  roomId: string;
+  /**
+   * Resume: send every stored event after this seq first (then live ones).
+   * Absent or 0 without `resume`: live events only.
+   */
+  sinceSeq: string;
+  /** Resume even from since_seq 0 (every stored event first). */
+  resume: boolean;
+  /** Receive presence_event pushes (the room must have presence on). */
+  presence: boolean;
+  /**
+   * Optional JSON object, at most 2 KiB, carried by the presence events this
+   * subscription causes (join and leave).
+   */
+  volatile?: { [key: string]: any } | undefined;
+}
+
+/** JoinResponse confirms a subscription. */
+export interface JoinResponse {
+  /** The subscription's id, carried by its pushes; pass it to leave. */
+  subscriptionId: string;
+  /** The room. */
+  roomId: string;
+  /** The room's newest seq at the join. */
+  lastSeq: string;
+  /**
+   * False when since_seq is older than the room's retention: events were
+   * purged and the client should reload history; never a silent gap.
+   */
+  recovered: boolean;
+}
+
+/** LeaveRequest ends a subscription. */
+export interface LeaveRequest {
+  /** The subscription. */
+  subscriptionId: string;
+}
+
+/** LeaveResponse is empty. */
+export interface LeaveResponse {
+}
+
+/** PublishRequest publishes a message to a room as the connection's user. */
+export interface PublishRequest {
+  /** The room (a member of a members-only room; joining is not needed). */
+  roomId: string;
+  /** Payload JSON object, at most 16 KiB. */
+  content?:
+    | { [key: string]: any }
+    | undefined;
+  /** Optional tags, at most 32 entries of 256 bytes. */
+  tags: { [key: string]: string };
+  /** Optional, at most 256 bytes: a retry with the same key stores nothing twice. */
+  idempotencyKey: string;
+}
+
+export interface PublishRequest_TagsEntry {
+  key: string;
+  value: string;
+}
+
+/** PublishResponse returns the stored message's id and seq. */
+export interface PublishResponse {
+  /** The message id. */
+  messageId: string;
+  /** Its seq. */
+  seq: string;
+  /** True when the idempotency key matched an earlier message. */
+  duplicate: boolean;
+}
+
+/** UpdateMessageRequest replaces one's own message's content. */
+export interface UpdateMessageRequest {
+  /** The room. */
+  roomId: string;
+  /** The message. */
+  messageId: string;
+  /** The new content. */
+  content?:
+    | { [key: string]: any }
+    | undefined;
+  /** The new tags. */
+  tags: { [key: string]: string };
+}
+
+export interface UpdateMessageRequest_TagsEntry {
+  key: string;
+  value: string;
+}
+
+/** UpdateMessageResponse returns the update event's seq. */
+export interface UpdateMessageResponse {
+  /** The seq of the MESSAGE_UPDATE event. */
+  seq: string;
+}
+
+/** DeleteMessageRequest deletes one's own message. */
+export interface DeleteMessageRequest {
+  /** The room. */
+  roomId: string;
+  /** The message. */
+  messageId: string;
+}
+
+/** DeleteMessageResponse returns the delete event's seq. */
+export interface DeleteMessageResponse {
+  /** The seq of the MESSAGE_DELETE event. */
+  seq: string;
+}
+
+/** TypingRequest starts (or refreshes) or stops the user's typing indicator. */
+export interface TypingRequest {
+  /** The room (the connection must have joined it). */
+  roomId: string;
+  /** True: typing (send again to keep it on); false: stopped. */
+  typing: boolean;
+}
+
+/** TypingResponse is empty. */
+export interface TypingResponse {
+}
+
+/** HistoryRequest asks for a page of a room's stored messages. */
+export interface HistoryRequest {
+  /** The room (one the user may join). */
+  roomId: string;
+  /** Paging. */
+  query?: RoomMessageQuery | undefined;
+}
+
+/** PresenceRequest asks who is present in a room. */
+export interface PresenceRequest {
+  /** The room (one the user may join, with presence on). */
+  roomId: string;
+}
+
+/** RoomEventPush is one event of a subscribed room. */
+export interface RoomEventPush {
+  /** The subscription it arrives on. */
+  subscriptionId: string;
+  /** The event (room, seq, kind, message). */
+  event?: RoomEvent | undefined;
+}
+
+/** TypingPush says a user started or stopped typing. */
+export interface TypingPush {
+  /** The subscription it arrives on. */
+  subscriptionId: string;
+  /** The room. */
+  roomId: string;
+  /** The typist. */
+  userId: string;
+  /** True: started (or still typing); false: stopped or timed out. */
+  typing: boolean;
+}
+
+/** PresencePush says a user joined or left a room. */
+export interface PresencePush {
+  /** The subscription it arrives on. */
+  subscriptionId: string;
+  /** The room. */
+  roomId: string;
+  /** The user. */
+  userId: string;
+  /** Joined or left. */
+  action: PresenceAction;
+  /** Distinct users present after the change. */
+  userCount: number;
+  /** The volatile object of the subscription that caused it, if any. */
+  volatile?: { [key: string]: any } | undefined;
+}
+
+/** UnsubscribedPush says the server ended a subscription. */
+export interface UnsubscribedPush {
+  /** The ended subscription. */
+  subscriptionId: string;
+  /** The room. */
+  roomId: string;
+  /** Why. */
+  reason: UnsubscribeReason;
+}
+
+/**
+ * RoomActivityPush is a light notice of a new message in one of the user's
+ * rooms that this connection has not joined (MinChat's `chat` event).
+ */
+export interface RoomActivityPush {
+  /** The room. */
+  roomId: string;
+  /** The new message. */
+  messageId: string;
+  /** Its seq. */
+  seq: string;
+  /** Its sender (empty for a backend). */
+  senderId: string;
+}
+
 function createBaseClientFrame(): ClientFrame {
   return { id: 0, op: undefined };
 }
@@ -236,6 +548,30 @@ export const ClientFrame: MessageFns<ClientFrame> = {
         break;
       case "ping":
         PingRequest.encode(message.op.value, writer.uint32(130).fork()).join();
+        break;
+      case "join":
+        JoinRequest.encode(message.op.value, writer.uint32(322).fork()).join();
+        break;
+      case "leave":
+        LeaveRequest.encode(message.op.value, writer.uint32(330).fork()).join();
+        break;
+      case "publish":
+        PublishRequest.encode(message.op.value, writer.uint32(338).fork()).join();
+        break;
+      case "updateMessage":
+        UpdateMessageRequest.encode(message.op.value, writer.uint32(346).fork()).join();
+        break;
+      case "deleteMessage":
+        DeleteMessageRequest.encode(message.op.value, writer.uint32(354).fork()).join();
+        break;
+      case "typing":
+        TypingRequest.encode(message.op.value, writer.uint32(362).fork()).join();
+        break;
+      case "history":
+        HistoryRequest.encode(message.op.value, writer.uint32(370).fork()).join();
+        break;
+      case "presence":
+        PresenceRequest.encode(message.op.value, writer.uint32(378).fork()).join();
         break;
     }
     return writer;
@@ -318,6 +654,70 @@ export const ClientFrame: MessageFns<ClientFrame> = {
             message.op = { $case: "ping", value: PingRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 40: {
+            if (tag !== 322) {
+              break;
+            }
+
+            message.op = { $case: "join", value: JoinRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 41: {
+            if (tag !== 330) {
+              break;
+            }
+
+            message.op = { $case: "leave", value: LeaveRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 42: {
+            if (tag !== 338) {
+              break;
+            }
+
+            message.op = { $case: "publish", value: PublishRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 43: {
+            if (tag !== 346) {
+              break;
+            }
+
+            message.op = { $case: "updateMessage", value: UpdateMessageRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 44: {
+            if (tag !== 354) {
+              break;
+            }
+
+            message.op = { $case: "deleteMessage", value: DeleteMessageRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 45: {
+            if (tag !== 362) {
+              break;
+            }
+
+            message.op = { $case: "typing", value: TypingRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 46: {
+            if (tag !== 370) {
+              break;
+            }
+
+            message.op = { $case: "history", value: HistoryRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 47: {
+            if (tag !== 378) {
+              break;
+            }
+
+            message.op = { $case: "presence", value: PresenceRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -351,6 +751,26 @@ export const ClientFrame: MessageFns<ClientFrame> = {
         ? { $case: "unreadCount", value: UnreadCountRequest.fromJSON(object.unread_count) }
         : isSet(object.ping)
         ? { $case: "ping", value: PingRequest.fromJSON(object.ping) }
+        : isSet(object.join)
+        ? { $case: "join", value: JoinRequest.fromJSON(object.join) }
+        : isSet(object.leave)
+        ? { $case: "leave", value: LeaveRequest.fromJSON(object.leave) }
+        : isSet(object.publish)
+        ? { $case: "publish", value: PublishRequest.fromJSON(object.publish) }
+        : isSet(object.updateMessage)
+        ? { $case: "updateMessage", value: UpdateMessageRequest.fromJSON(object.updateMessage) }
+        : isSet(object.update_message)
+        ? { $case: "updateMessage", value: UpdateMessageRequest.fromJSON(object.update_message) }
+        : isSet(object.deleteMessage)
+        ? { $case: "deleteMessage", value: DeleteMessageRequest.fromJSON(object.deleteMessage) }
+        : isSet(object.delete_message)
+        ? { $case: "deleteMessage", value: DeleteMessageRequest.fromJSON(object.delete_message) }
+        : isSet(object.typing)
+        ? { $case: "typing", value: TypingRequest.fromJSON(object.typing) }
+        : isSet(object.history)
+        ? { $case: "history", value: HistoryRequest.fromJSON(object.history) }
+        : isSet(object.presence)
+        ? { $case: "presence", value: PresenceRequest.fromJSON(object.presence) }
         : undefined,
     };
   },
@@ -374,6 +794,22 @@ export const ClientFrame: MessageFns<ClientFrame> = {
       obj.unreadCount = UnreadCountRequest.toJSON(message.op.value);
     } else if (message.op?.$case === "ping") {
       obj.ping = PingRequest.toJSON(message.op.value);
+    } else if (message.op?.$case === "join") {
+      obj.join = JoinRequest.toJSON(message.op.value);
+    } else if (message.op?.$case === "leave") {
+      obj.leave = LeaveRequest.toJSON(message.op.value);
+    } else if (message.op?.$case === "publish") {
+      obj.publish = PublishRequest.toJSON(message.op.value);
+    } else if (message.op?.$case === "updateMessage") {
+      obj.updateMessage = UpdateMessageRequest.toJSON(message.op.value);
+    } else if (message.op?.$case === "deleteMessage") {
+      obj.deleteMessage = DeleteMessageRequest.toJSON(message.op.value);
+    } else if (message.op?.$case === "typing") {
+      obj.typing = TypingRequest.toJSON(message.op.value);
+    } else if (message.op?.$case === "history") {
+      obj.history = HistoryRequest.toJSON(message.op.value);
+    } else if (message.op?.$case === "presence") {
+      obj.presence = PresenceRequest.toJSON(message.op.value);
     }
     return obj;
   },
@@ -427,6 +863,54 @@ export const ClientFrame: MessageFns<ClientFrame> = {
         }
         break;
       }
+      case "join": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "join", value: JoinRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "leave": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "leave", value: LeaveRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "publish": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "publish", value: PublishRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "updateMessage": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "updateMessage", value: UpdateMessageRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "deleteMessage": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "deleteMessage", value: DeleteMessageRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "typing": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "typing", value: TypingRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "history": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "history", value: HistoryRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "presence": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "presence", value: PresenceRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -463,6 +947,30 @@ export const ServerFrame: MessageFns<ServerFrame> = {
       case "ping":
         PingResponse.encode(message.body.value, writer.uint32(130).fork()).join();
         break;
+      case "join":
+        JoinResponse.encode(message.body.value, writer.uint32(322).fork()).join();
+        break;
+      case "leave":
+        LeaveResponse.encode(message.body.value, writer.uint32(330).fork()).join();
+        break;
+      case "publish":
+        PublishResponse.encode(message.body.value, writer.uint32(338).fork()).join();
+        break;
+      case "updateMessage":
+        UpdateMessageResponse.encode(message.body.value, writer.uint32(346).fork()).join();
+        break;
+      case "deleteMessage":
+        DeleteMessageResponse.encode(message.body.value, writer.uint32(354).fork()).join();
+        break;
+      case "typing":
+        TypingResponse.encode(message.body.value, writer.uint32(362).fork()).join();
+        break;
+      case "history":
+        RoomMessagePage.encode(message.body.value, writer.uint32(370).fork()).join();
+        break;
+      case "presence":
+        RoomPresence.encode(message.body.value, writer.uint32(378).fork()).join();
+        break;
       case "error":
         Error.encode(message.body.value, writer.uint32(162).fork()).join();
         break;
@@ -471,6 +979,21 @@ export const ServerFrame: MessageFns<ServerFrame> = {
         break;
       case "systemEvent":
         SystemEvent.encode(message.body.value, writer.uint32(250).fork()).join();
+        break;
+      case "roomEvent":
+        RoomEventPush.encode(message.body.value, writer.uint32(258).fork()).join();
+        break;
+      case "typingEvent":
+        TypingPush.encode(message.body.value, writer.uint32(266).fork()).join();
+        break;
+      case "presenceEvent":
+        PresencePush.encode(message.body.value, writer.uint32(274).fork()).join();
+        break;
+      case "unsubscribed":
+        UnsubscribedPush.encode(message.body.value, writer.uint32(282).fork()).join();
+        break;
+      case "roomActivity":
+        RoomActivityPush.encode(message.body.value, writer.uint32(290).fork()).join();
         break;
     }
     return writer;
@@ -553,6 +1076,70 @@ export const ServerFrame: MessageFns<ServerFrame> = {
             message.body = { $case: "ping", value: PingResponse.decode(reader, reader.uint32()) };
             continue;
           }
+          case 40: {
+            if (tag !== 322) {
+              break;
+            }
+
+            message.body = { $case: "join", value: JoinResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 41: {
+            if (tag !== 330) {
+              break;
+            }
+
+            message.body = { $case: "leave", value: LeaveResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 42: {
+            if (tag !== 338) {
+              break;
+            }
+
+            message.body = { $case: "publish", value: PublishResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 43: {
+            if (tag !== 346) {
+              break;
+            }
+
+            message.body = { $case: "updateMessage", value: UpdateMessageResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 44: {
+            if (tag !== 354) {
+              break;
+            }
+
+            message.body = { $case: "deleteMessage", value: DeleteMessageResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 45: {
+            if (tag !== 362) {
+              break;
+            }
+
+            message.body = { $case: "typing", value: TypingResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 46: {
+            if (tag !== 370) {
+              break;
+            }
+
+            message.body = { $case: "history", value: RoomMessagePage.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 47: {
+            if (tag !== 378) {
+              break;
+            }
+
+            message.body = { $case: "presence", value: RoomPresence.decode(reader, reader.uint32()) };
+            continue;
+          }
           case 20: {
             if (tag !== 162) {
               break;
@@ -575,6 +1162,46 @@ export const ServerFrame: MessageFns<ServerFrame> = {
             }
 
             message.body = { $case: "systemEvent", value: SystemEvent.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 32: {
+            if (tag !== 258) {
+              break;
+            }
+
+            message.body = { $case: "roomEvent", value: RoomEventPush.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 33: {
+            if (tag !== 266) {
+              break;
+            }
+
+            message.body = { $case: "typingEvent", value: TypingPush.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 34: {
+            if (tag !== 274) {
+              break;
+            }
+
+            message.body = { $case: "presenceEvent", value: PresencePush.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 35: {
+            if (tag !== 282) {
+              break;
+            }
+
+            message.body = { $case: "unsubscribed", value: UnsubscribedPush.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 36: {
+            if (tag !== 290) {
+              break;
+            }
+
+            message.body = { $case: "roomActivity", value: RoomActivityPush.decode(reader, reader.uint32()) };
             continue;
           }
         }
@@ -610,6 +1237,26 @@ export const ServerFrame: MessageFns<ServerFrame> = {
         ? { $case: "unreadCount", value: UnreadCountResponse.fromJSON(object.unread_count) }
         : isSet(object.ping)
         ? { $case: "ping", value: PingResponse.fromJSON(object.ping) }
+        : isSet(object.join)
+        ? { $case: "join", value: JoinResponse.fromJSON(object.join) }
+        : isSet(object.leave)
+        ? { $case: "leave", value: LeaveResponse.fromJSON(object.leave) }
+        : isSet(object.publish)
+        ? { $case: "publish", value: PublishResponse.fromJSON(object.publish) }
+        : isSet(object.updateMessage)
+        ? { $case: "updateMessage", value: UpdateMessageResponse.fromJSON(object.updateMessage) }
+        : isSet(object.update_message)
+        ? { $case: "updateMessage", value: UpdateMessageResponse.fromJSON(object.update_message) }
+        : isSet(object.deleteMessage)
+        ? { $case: "deleteMessage", value: DeleteMessageResponse.fromJSON(object.deleteMessage) }
+        : isSet(object.delete_message)
+        ? { $case: "deleteMessage", value: DeleteMessageResponse.fromJSON(object.delete_message) }
+        : isSet(object.typing)
+        ? { $case: "typing", value: TypingResponse.fromJSON(object.typing) }
+        : isSet(object.history)
+        ? { $case: "history", value: RoomMessagePage.fromJSON(object.history) }
+        : isSet(object.presence)
+        ? { $case: "presence", value: RoomPresence.fromJSON(object.presence) }
         : isSet(object.error)
         ? { $case: "error", value: Error.fromJSON(object.error) }
         : isSet(object.notification)
@@ -618,6 +1265,24 @@ export const ServerFrame: MessageFns<ServerFrame> = {
         ? { $case: "systemEvent", value: SystemEvent.fromJSON(object.systemEvent) }
         : isSet(object.system_event)
         ? { $case: "systemEvent", value: SystemEvent.fromJSON(object.system_event) }
+        : isSet(object.roomEvent)
+        ? { $case: "roomEvent", value: RoomEventPush.fromJSON(object.roomEvent) }
+        : isSet(object.room_event)
+        ? { $case: "roomEvent", value: RoomEventPush.fromJSON(object.room_event) }
+        : isSet(object.typingEvent)
+        ? { $case: "typingEvent", value: TypingPush.fromJSON(object.typingEvent) }
+        : isSet(object.typing_event)
+        ? { $case: "typingEvent", value: TypingPush.fromJSON(object.typing_event) }
+        : isSet(object.presenceEvent)
+        ? { $case: "presenceEvent", value: PresencePush.fromJSON(object.presenceEvent) }
+        : isSet(object.presence_event)
+        ? { $case: "presenceEvent", value: PresencePush.fromJSON(object.presence_event) }
+        : isSet(object.unsubscribed)
+        ? { $case: "unsubscribed", value: UnsubscribedPush.fromJSON(object.unsubscribed) }
+        : isSet(object.roomActivity)
+        ? { $case: "roomActivity", value: RoomActivityPush.fromJSON(object.roomActivity) }
+        : isSet(object.room_activity)
+        ? { $case: "roomActivity", value: RoomActivityPush.fromJSON(object.room_activity) }
         : undefined,
     };
   },
@@ -641,12 +1306,38 @@ export const ServerFrame: MessageFns<ServerFrame> = {
       obj.unreadCount = UnreadCountResponse.toJSON(message.body.value);
     } else if (message.body?.$case === "ping") {
       obj.ping = PingResponse.toJSON(message.body.value);
+    } else if (message.body?.$case === "join") {
+      obj.join = JoinResponse.toJSON(message.body.value);
+    } else if (message.body?.$case === "leave") {
+      obj.leave = LeaveResponse.toJSON(message.body.value);
+    } else if (message.body?.$case === "publish") {
+      obj.publish = PublishResponse.toJSON(message.body.value);
+    } else if (message.body?.$case === "updateMessage") {
+      obj.updateMessage = UpdateMessageResponse.toJSON(message.body.value);
+    } else if (message.body?.$case === "deleteMessage") {
+      obj.deleteMessage = DeleteMessageResponse.toJSON(message.body.value);
+    } else if (message.body?.$case === "typing") {
+      obj.typing = TypingResponse.toJSON(message.body.value);
+    } else if (message.body?.$case === "history") {
+      obj.history = RoomMessagePage.toJSON(message.body.value);
+    } else if (message.body?.$case === "presence") {
+      obj.presence = RoomPresence.toJSON(message.body.value);
     } else if (message.body?.$case === "error") {
       obj.error = Error.toJSON(message.body.value);
     } else if (message.body?.$case === "notification") {
       obj.notification = Notification.toJSON(message.body.value);
     } else if (message.body?.$case === "systemEvent") {
       obj.systemEvent = SystemEvent.toJSON(message.body.value);
+    } else if (message.body?.$case === "roomEvent") {
+      obj.roomEvent = RoomEventPush.toJSON(message.body.value);
+    } else if (message.body?.$case === "typingEvent") {
+      obj.typingEvent = TypingPush.toJSON(message.body.value);
+    } else if (message.body?.$case === "presenceEvent") {
+      obj.presenceEvent = PresencePush.toJSON(message.body.value);
+    } else if (message.body?.$case === "unsubscribed") {
+      obj.unsubscribed = UnsubscribedPush.toJSON(message.body.value);
+    } else if (message.body?.$case === "roomActivity") {
+      obj.roomActivity = RoomActivityPush.toJSON(message.body.value);
     }
     return obj;
   },
@@ -700,6 +1391,54 @@ export const ServerFrame: MessageFns<ServerFrame> = {
         }
         break;
       }
+      case "join": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "join", value: JoinResponse.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "leave": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "leave", value: LeaveResponse.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "publish": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "publish", value: PublishResponse.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "updateMessage": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "updateMessage", value: UpdateMessageResponse.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "deleteMessage": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "deleteMessage", value: DeleteMessageResponse.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "typing": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "typing", value: TypingResponse.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "history": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "history", value: RoomMessagePage.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "presence": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "presence", value: RoomPresence.fromPartial(object.body.value) };
+        }
+        break;
+      }
       case "error": {
         if (object.body?.value !== undefined && object.body?.value !== null) {
           message.body = { $case: "error", value: Error.fromPartial(object.body.value) };
@@ -715,6 +1454,36 @@ export const ServerFrame: MessageFns<ServerFrame> = {
       case "systemEvent": {
         if (object.body?.value !== undefined && object.body?.value !== null) {
           message.body = { $case: "systemEvent", value: SystemEvent.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "roomEvent": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "roomEvent", value: RoomEventPush.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "typingEvent": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "typingEvent", value: TypingPush.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "presenceEvent": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "presenceEvent", value: PresencePush.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "unsubscribed": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "unsubscribed", value: UnsubscribedPush.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "roomActivity": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "roomActivity", value: RoomActivityPush.fromPartial(object.body.value) };
         }
         break;
       }
@@ -1860,6 +2629,2143 @@ export const Error: MessageFns<Error> = {
   },
 };
 
+function createBaseJoinRequest(): JoinRequest {
+  return { roomId: "", sinceSeq: "0", resume: false, presence: false, volatile: undefined };
+}
+
+export const JoinRequest: MessageFns<JoinRequest> = {
+  encode(message: JoinRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.sinceSeq !== "0") {
+      writer.uint32(16).int64(message.sinceSeq);
+    }
+    if (message.resume !== false) {
+      writer.uint32(24).bool(message.resume);
+    }
+    if (message.presence !== false) {
+      writer.uint32(32).bool(message.presence);
+    }
+    if (message.volatile !== undefined) {
+      Struct.encode(Struct.wrap(message.volatile), writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JoinRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJoinRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sinceSeq = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.resume = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.presence = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.volatile = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JoinRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      sinceSeq: isSet(object.sinceSeq)
+        ? globalThis.String(object.sinceSeq)
+        : isSet(object.since_seq)
+        ? globalThis.String(object.since_seq)
+        : "0",
+      resume: isSet(object.resume) ? globalThis.Boolean(object.resume) : false,
+      presence: isSet(object.presence) ? globalThis.Boolean(object.presence) : false,
+      volatile: isObject(object.volatile) ? object.volatile : undefined,
+    };
+  },
+
+  toJSON(message: JoinRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.sinceSeq !== "0") {
+      obj.sinceSeq = message.sinceSeq;
+    }
+    if (message.resume !== false) {
+      obj.resume = message.resume;
+    }
+    if (message.presence !== false) {
+      obj.presence = message.presence;
+    }
+    if (message.volatile !== undefined) {
+      obj.volatile = message.volatile;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<JoinRequest>, I>>(base?: I): JoinRequest {
+    return JoinRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JoinRequest>, I>>(object: I): JoinRequest {
+    const message = createBaseJoinRequest();
+    message.roomId = object.roomId ?? "";
+    message.sinceSeq = object.sinceSeq ?? "0";
+    message.resume = object.resume ?? false;
+    message.presence = object.presence ?? false;
+    message.volatile = object.volatile ?? undefined;
+    return message;
+  },
+};
+
+function createBaseJoinResponse(): JoinResponse {
+  return { subscriptionId: "", roomId: "", lastSeq: "0", recovered: false };
+}
+
+export const JoinResponse: MessageFns<JoinResponse> = {
+  encode(message: JoinResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subscriptionId !== "") {
+      writer.uint32(10).string(message.subscriptionId);
+    }
+    if (message.roomId !== "") {
+      writer.uint32(18).string(message.roomId);
+    }
+    if (message.lastSeq !== "0") {
+      writer.uint32(24).int64(message.lastSeq);
+    }
+    if (message.recovered !== false) {
+      writer.uint32(32).bool(message.recovered);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JoinResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJoinResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subscriptionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.lastSeq = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.recovered = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JoinResponse {
+    return {
+      subscriptionId: isSet(object.subscriptionId)
+        ? globalThis.String(object.subscriptionId)
+        : isSet(object.subscription_id)
+        ? globalThis.String(object.subscription_id)
+        : "",
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      lastSeq: isSet(object.lastSeq)
+        ? globalThis.String(object.lastSeq)
+        : isSet(object.last_seq)
+        ? globalThis.String(object.last_seq)
+        : "0",
+      recovered: isSet(object.recovered) ? globalThis.Boolean(object.recovered) : false,
+    };
+  },
+
+  toJSON(message: JoinResponse): unknown {
+    const obj: any = {};
+    if (message.subscriptionId !== "") {
+      obj.subscriptionId = message.subscriptionId;
+    }
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.lastSeq !== "0") {
+      obj.lastSeq = message.lastSeq;
+    }
+    if (message.recovered !== false) {
+      obj.recovered = message.recovered;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<JoinResponse>, I>>(base?: I): JoinResponse {
+    return JoinResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<JoinResponse>, I>>(object: I): JoinResponse {
+    const message = createBaseJoinResponse();
+    message.subscriptionId = object.subscriptionId ?? "";
+    message.roomId = object.roomId ?? "";
+    message.lastSeq = object.lastSeq ?? "0";
+    message.recovered = object.recovered ?? false;
+    return message;
+  },
+};
+
+function createBaseLeaveRequest(): LeaveRequest {
+  return { subscriptionId: "" };
+}
+
+export const LeaveRequest: MessageFns<LeaveRequest> = {
+  encode(message: LeaveRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subscriptionId !== "") {
+      writer.uint32(10).string(message.subscriptionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaveRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaveRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subscriptionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaveRequest {
+    return {
+      subscriptionId: isSet(object.subscriptionId)
+        ? globalThis.String(object.subscriptionId)
+        : isSet(object.subscription_id)
+        ? globalThis.String(object.subscription_id)
+        : "",
+    };
+  },
+
+  toJSON(message: LeaveRequest): unknown {
+    const obj: any = {};
+    if (message.subscriptionId !== "") {
+      obj.subscriptionId = message.subscriptionId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaveRequest>, I>>(base?: I): LeaveRequest {
+    return LeaveRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaveRequest>, I>>(object: I): LeaveRequest {
+    const message = createBaseLeaveRequest();
+    message.subscriptionId = object.subscriptionId ?? "";
+    return message;
+  },
+};
+
+function createBaseLeaveResponse(): LeaveResponse {
+  return {};
+}
+
+export const LeaveResponse: MessageFns<LeaveResponse> = {
+  encode(_: LeaveResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaveResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaveResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): LeaveResponse {
+    return {};
+  },
+
+  toJSON(_: LeaveResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaveResponse>, I>>(base?: I): LeaveResponse {
+    return LeaveResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaveResponse>, I>>(_: I): LeaveResponse {
+    const message = createBaseLeaveResponse();
+    return message;
+  },
+};
+
+function createBasePublishRequest(): PublishRequest {
+  return { roomId: "", content: undefined, tags: {}, idempotencyKey: "" };
+}
+
+export const PublishRequest: MessageFns<PublishRequest> = {
+  encode(message: PublishRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.content !== undefined) {
+      Struct.encode(Struct.wrap(message.content), writer.uint32(18).fork()).join();
+    }
+    globalThis.Object.entries(message.tags).forEach(([key, value]: [string, string]) => {
+      PublishRequest_TagsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    if (message.idempotencyKey !== "") {
+      writer.uint32(34).string(message.idempotencyKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublishRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.content = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = PublishRequest_TagsEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.tags[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PublishRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      content: isObject(object.content) ? object.content : undefined,
+      tags: isObject(object.tags)
+        ? (globalThis.Object.entries(object.tags) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+    };
+  },
+
+  toJSON(message: PublishRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.content !== undefined) {
+      obj.content = message.content;
+    }
+    if (message.tags) {
+      const entries = globalThis.Object.entries(message.tags) as [string, string][];
+      if (entries.length > 0) {
+        obj.tags = {};
+        entries.forEach(([k, v]) => {
+          obj.tags[k] = v;
+        });
+      }
+    }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublishRequest>, I>>(base?: I): PublishRequest {
+    return PublishRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublishRequest>, I>>(object: I): PublishRequest {
+    const message = createBasePublishRequest();
+    message.roomId = object.roomId ?? "";
+    message.content = object.content ?? undefined;
+    message.tags = (globalThis.Object.entries(object.tags ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    return message;
+  },
+};
+
+function createBasePublishRequest_TagsEntry(): PublishRequest_TagsEntry {
+  return { key: "", value: "" };
+}
+
+export const PublishRequest_TagsEntry: MessageFns<PublishRequest_TagsEntry> = {
+  encode(message: PublishRequest_TagsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishRequest_TagsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublishRequest_TagsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PublishRequest_TagsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PublishRequest_TagsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublishRequest_TagsEntry>, I>>(base?: I): PublishRequest_TagsEntry {
+    return PublishRequest_TagsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublishRequest_TagsEntry>, I>>(object: I): PublishRequest_TagsEntry {
+    const message = createBasePublishRequest_TagsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePublishResponse(): PublishResponse {
+  return { messageId: "", seq: "0", duplicate: false };
+}
+
+export const PublishResponse: MessageFns<PublishResponse> = {
+  encode(message: PublishResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    if (message.seq !== "0") {
+      writer.uint32(16).int64(message.seq);
+    }
+    if (message.duplicate !== false) {
+      writer.uint32(24).bool(message.duplicate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublishResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.seq = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.duplicate = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PublishResponse {
+    return {
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      seq: isSet(object.seq) ? globalThis.String(object.seq) : "0",
+      duplicate: isSet(object.duplicate) ? globalThis.Boolean(object.duplicate) : false,
+    };
+  },
+
+  toJSON(message: PublishResponse): unknown {
+    const obj: any = {};
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.seq !== "0") {
+      obj.seq = message.seq;
+    }
+    if (message.duplicate !== false) {
+      obj.duplicate = message.duplicate;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PublishResponse>, I>>(base?: I): PublishResponse {
+    return PublishResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PublishResponse>, I>>(object: I): PublishResponse {
+    const message = createBasePublishResponse();
+    message.messageId = object.messageId ?? "";
+    message.seq = object.seq ?? "0";
+    message.duplicate = object.duplicate ?? false;
+    return message;
+  },
+};
+
+function createBaseUpdateMessageRequest(): UpdateMessageRequest {
+  return { roomId: "", messageId: "", content: undefined, tags: {} };
+}
+
+export const UpdateMessageRequest: MessageFns<UpdateMessageRequest> = {
+  encode(message: UpdateMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(18).string(message.messageId);
+    }
+    if (message.content !== undefined) {
+      Struct.encode(Struct.wrap(message.content), writer.uint32(26).fork()).join();
+    }
+    globalThis.Object.entries(message.tags).forEach(([key, value]: [string, string]) => {
+      UpdateMessageRequest_TagsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.content = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = UpdateMessageRequest_TagsEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.tags[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateMessageRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      content: isObject(object.content) ? object.content : undefined,
+      tags: isObject(object.tags)
+        ? (globalThis.Object.entries(object.tags) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: UpdateMessageRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.content !== undefined) {
+      obj.content = message.content;
+    }
+    if (message.tags) {
+      const entries = globalThis.Object.entries(message.tags) as [string, string][];
+      if (entries.length > 0) {
+        obj.tags = {};
+        entries.forEach(([k, v]) => {
+          obj.tags[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateMessageRequest>, I>>(base?: I): UpdateMessageRequest {
+    return UpdateMessageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateMessageRequest>, I>>(object: I): UpdateMessageRequest {
+    const message = createBaseUpdateMessageRequest();
+    message.roomId = object.roomId ?? "";
+    message.messageId = object.messageId ?? "";
+    message.content = object.content ?? undefined;
+    message.tags = (globalThis.Object.entries(object.tags ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseUpdateMessageRequest_TagsEntry(): UpdateMessageRequest_TagsEntry {
+  return { key: "", value: "" };
+}
+
+export const UpdateMessageRequest_TagsEntry: MessageFns<UpdateMessageRequest_TagsEntry> = {
+  encode(message: UpdateMessageRequest_TagsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateMessageRequest_TagsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateMessageRequest_TagsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateMessageRequest_TagsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: UpdateMessageRequest_TagsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateMessageRequest_TagsEntry>, I>>(base?: I): UpdateMessageRequest_TagsEntry {
+    return UpdateMessageRequest_TagsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateMessageRequest_TagsEntry>, I>>(
+    object: I,
+  ): UpdateMessageRequest_TagsEntry {
+    const message = createBaseUpdateMessageRequest_TagsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateMessageResponse(): UpdateMessageResponse {
+  return { seq: "0" };
+}
+
+export const UpdateMessageResponse: MessageFns<UpdateMessageResponse> = {
+  encode(message: UpdateMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seq !== "0") {
+      writer.uint32(8).int64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seq = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateMessageResponse {
+    return { seq: isSet(object.seq) ? globalThis.String(object.seq) : "0" };
+  },
+
+  toJSON(message: UpdateMessageResponse): unknown {
+    const obj: any = {};
+    if (message.seq !== "0") {
+      obj.seq = message.seq;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateMessageResponse>, I>>(base?: I): UpdateMessageResponse {
+    return UpdateMessageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateMessageResponse>, I>>(object: I): UpdateMessageResponse {
+    const message = createBaseUpdateMessageResponse();
+    message.seq = object.seq ?? "0";
+    return message;
+  },
+};
+
+function createBaseDeleteMessageRequest(): DeleteMessageRequest {
+  return { roomId: "", messageId: "" };
+}
+
+export const DeleteMessageRequest: MessageFns<DeleteMessageRequest> = {
+  encode(message: DeleteMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(18).string(message.messageId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteMessageRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteMessageRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteMessageRequest>, I>>(base?: I): DeleteMessageRequest {
+    return DeleteMessageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteMessageRequest>, I>>(object: I): DeleteMessageRequest {
+    const message = createBaseDeleteMessageRequest();
+    message.roomId = object.roomId ?? "";
+    message.messageId = object.messageId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteMessageResponse(): DeleteMessageResponse {
+  return { seq: "0" };
+}
+
+export const DeleteMessageResponse: MessageFns<DeleteMessageResponse> = {
+  encode(message: DeleteMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seq !== "0") {
+      writer.uint32(8).int64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seq = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteMessageResponse {
+    return { seq: isSet(object.seq) ? globalThis.String(object.seq) : "0" };
+  },
+
+  toJSON(message: DeleteMessageResponse): unknown {
+    const obj: any = {};
+    if (message.seq !== "0") {
+      obj.seq = message.seq;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteMessageResponse>, I>>(base?: I): DeleteMessageResponse {
+    return DeleteMessageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteMessageResponse>, I>>(object: I): DeleteMessageResponse {
+    const message = createBaseDeleteMessageResponse();
+    message.seq = object.seq ?? "0";
+    return message;
+  },
+};
+
+function createBaseTypingRequest(): TypingRequest {
+  return { roomId: "", typing: false };
+}
+
+export const TypingRequest: MessageFns<TypingRequest> = {
+  encode(message: TypingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.typing !== false) {
+      writer.uint32(16).bool(message.typing);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TypingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTypingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.typing = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TypingRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      typing: isSet(object.typing) ? globalThis.Boolean(object.typing) : false,
+    };
+  },
+
+  toJSON(message: TypingRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.typing !== false) {
+      obj.typing = message.typing;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TypingRequest>, I>>(base?: I): TypingRequest {
+    return TypingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TypingRequest>, I>>(object: I): TypingRequest {
+    const message = createBaseTypingRequest();
+    message.roomId = object.roomId ?? "";
+    message.typing = object.typing ?? false;
+    return message;
+  },
+};
+
+function createBaseTypingResponse(): TypingResponse {
+  return {};
+}
+
+export const TypingResponse: MessageFns<TypingResponse> = {
+  encode(_: TypingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TypingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTypingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): TypingResponse {
+    return {};
+  },
+
+  toJSON(_: TypingResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TypingResponse>, I>>(base?: I): TypingResponse {
+    return TypingResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TypingResponse>, I>>(_: I): TypingResponse {
+    const message = createBaseTypingResponse();
+    return message;
+  },
+};
+
+function createBaseHistoryRequest(): HistoryRequest {
+  return { roomId: "", query: undefined };
+}
+
+export const HistoryRequest: MessageFns<HistoryRequest> = {
+  encode(message: HistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.query !== undefined) {
+      RoomMessageQuery.encode(message.query, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.query = RoomMessageQuery.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HistoryRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      query: isSet(object.query) ? RoomMessageQuery.fromJSON(object.query) : undefined,
+    };
+  },
+
+  toJSON(message: HistoryRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.query !== undefined) {
+      obj.query = RoomMessageQuery.toJSON(message.query);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<HistoryRequest>, I>>(base?: I): HistoryRequest {
+    return HistoryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HistoryRequest>, I>>(object: I): HistoryRequest {
+    const message = createBaseHistoryRequest();
+    message.roomId = object.roomId ?? "";
+    message.query = (object.query !== undefined && object.query !== null)
+      ? RoomMessageQuery.fromPartial(object.query)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePresenceRequest(): PresenceRequest {
+  return { roomId: "" };
+}
+
+export const PresenceRequest: MessageFns<PresenceRequest> = {
+  encode(message: PresenceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PresenceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePresenceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PresenceRequest {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+    };
+  },
+
+  toJSON(message: PresenceRequest): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PresenceRequest>, I>>(base?: I): PresenceRequest {
+    return PresenceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PresenceRequest>, I>>(object: I): PresenceRequest {
+    const message = createBasePresenceRequest();
+    message.roomId = object.roomId ?? "";
+    return message;
+  },
+};
+
+function createBaseRoomEventPush(): RoomEventPush {
+  return { subscriptionId: "", event: undefined };
+}
+
+export const RoomEventPush: MessageFns<RoomEventPush> = {
+  encode(message: RoomEventPush, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subscriptionId !== "") {
+      writer.uint32(10).string(message.subscriptionId);
+    }
+    if (message.event !== undefined) {
+      RoomEvent.encode(message.event, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomEventPush {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomEventPush();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subscriptionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.event = RoomEvent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomEventPush {
+    return {
+      subscriptionId: isSet(object.subscriptionId)
+        ? globalThis.String(object.subscriptionId)
+        : isSet(object.subscription_id)
+        ? globalThis.String(object.subscription_id)
+        : "",
+      event: isSet(object.event) ? RoomEvent.fromJSON(object.event) : undefined,
+    };
+  },
+
+  toJSON(message: RoomEventPush): unknown {
+    const obj: any = {};
+    if (message.subscriptionId !== "") {
+      obj.subscriptionId = message.subscriptionId;
+    }
+    if (message.event !== undefined) {
+      obj.event = RoomEvent.toJSON(message.event);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomEventPush>, I>>(base?: I): RoomEventPush {
+    return RoomEventPush.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomEventPush>, I>>(object: I): RoomEventPush {
+    const message = createBaseRoomEventPush();
+    message.subscriptionId = object.subscriptionId ?? "";
+    message.event = (object.event !== undefined && object.event !== null)
+      ? RoomEvent.fromPartial(object.event)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseTypingPush(): TypingPush {
+  return { subscriptionId: "", roomId: "", userId: "", typing: false };
+}
+
+export const TypingPush: MessageFns<TypingPush> = {
+  encode(message: TypingPush, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subscriptionId !== "") {
+      writer.uint32(10).string(message.subscriptionId);
+    }
+    if (message.roomId !== "") {
+      writer.uint32(18).string(message.roomId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    if (message.typing !== false) {
+      writer.uint32(32).bool(message.typing);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TypingPush {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTypingPush();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subscriptionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.typing = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TypingPush {
+    return {
+      subscriptionId: isSet(object.subscriptionId)
+        ? globalThis.String(object.subscriptionId)
+        : isSet(object.subscription_id)
+        ? globalThis.String(object.subscription_id)
+        : "",
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      typing: isSet(object.typing) ? globalThis.Boolean(object.typing) : false,
+    };
+  },
+
+  toJSON(message: TypingPush): unknown {
+    const obj: any = {};
+    if (message.subscriptionId !== "") {
+      obj.subscriptionId = message.subscriptionId;
+    }
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.typing !== false) {
+      obj.typing = message.typing;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TypingPush>, I>>(base?: I): TypingPush {
+    return TypingPush.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TypingPush>, I>>(object: I): TypingPush {
+    const message = createBaseTypingPush();
+    message.subscriptionId = object.subscriptionId ?? "";
+    message.roomId = object.roomId ?? "";
+    message.userId = object.userId ?? "";
+    message.typing = object.typing ?? false;
+    return message;
+  },
+};
+
+function createBasePresencePush(): PresencePush {
+  return { subscriptionId: "", roomId: "", userId: "", action: 0, userCount: 0, volatile: undefined };
+}
+
+export const PresencePush: MessageFns<PresencePush> = {
+  encode(message: PresencePush, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subscriptionId !== "") {
+      writer.uint32(10).string(message.subscriptionId);
+    }
+    if (message.roomId !== "") {
+      writer.uint32(18).string(message.roomId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(26).string(message.userId);
+    }
+    if (message.action !== 0) {
+      writer.uint32(32).int32(message.action);
+    }
+    if (message.userCount !== 0) {
+      writer.uint32(40).uint32(message.userCount);
+    }
+    if (message.volatile !== undefined) {
+      Struct.encode(Struct.wrap(message.volatile), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PresencePush {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePresencePush();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subscriptionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.action = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.userCount = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.volatile = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PresencePush {
+    return {
+      subscriptionId: isSet(object.subscriptionId)
+        ? globalThis.String(object.subscriptionId)
+        : isSet(object.subscription_id)
+        ? globalThis.String(object.subscription_id)
+        : "",
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      action: isSet(object.action) ? presenceActionFromJSON(object.action) : 0,
+      userCount: isSet(object.userCount)
+        ? globalThis.Number(object.userCount)
+        : isSet(object.user_count)
+        ? globalThis.Number(object.user_count)
+        : 0,
+      volatile: isObject(object.volatile) ? object.volatile : undefined,
+    };
+  },
+
+  toJSON(message: PresencePush): unknown {
+    const obj: any = {};
+    if (message.subscriptionId !== "") {
+      obj.subscriptionId = message.subscriptionId;
+    }
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.action !== 0) {
+      obj.action = presenceActionToJSON(message.action);
+    }
+    if (message.userCount !== 0) {
+      obj.userCount = Math.round(message.userCount);
+    }
+    if (message.volatile !== undefined) {
+      obj.volatile = message.volatile;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PresencePush>, I>>(base?: I): PresencePush {
+    return PresencePush.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PresencePush>, I>>(object: I): PresencePush {
+    const message = createBasePresencePush();
+    message.subscriptionId = object.subscriptionId ?? "";
+    message.roomId = object.roomId ?? "";
+    message.userId = object.userId ?? "";
+    message.action = object.action ?? 0;
+    message.userCount = object.userCount ?? 0;
+    message.volatile = object.volatile ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUnsubscribedPush(): UnsubscribedPush {
+  return { subscriptionId: "", roomId: "", reason: 0 };
+}
+
+export const UnsubscribedPush: MessageFns<UnsubscribedPush> = {
+  encode(message: UnsubscribedPush, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subscriptionId !== "") {
+      writer.uint32(10).string(message.subscriptionId);
+    }
+    if (message.roomId !== "") {
+      writer.uint32(18).string(message.roomId);
+    }
+    if (message.reason !== 0) {
+      writer.uint32(24).int32(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnsubscribedPush {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUnsubscribedPush();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subscriptionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.reason = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UnsubscribedPush {
+    return {
+      subscriptionId: isSet(object.subscriptionId)
+        ? globalThis.String(object.subscriptionId)
+        : isSet(object.subscription_id)
+        ? globalThis.String(object.subscription_id)
+        : "",
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      reason: isSet(object.reason) ? unsubscribeReasonFromJSON(object.reason) : 0,
+    };
+  },
+
+  toJSON(message: UnsubscribedPush): unknown {
+    const obj: any = {};
+    if (message.subscriptionId !== "") {
+      obj.subscriptionId = message.subscriptionId;
+    }
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.reason !== 0) {
+      obj.reason = unsubscribeReasonToJSON(message.reason);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UnsubscribedPush>, I>>(base?: I): UnsubscribedPush {
+    return UnsubscribedPush.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UnsubscribedPush>, I>>(object: I): UnsubscribedPush {
+    const message = createBaseUnsubscribedPush();
+    message.subscriptionId = object.subscriptionId ?? "";
+    message.roomId = object.roomId ?? "";
+    message.reason = object.reason ?? 0;
+    return message;
+  },
+};
+
+function createBaseRoomActivityPush(): RoomActivityPush {
+  return { roomId: "", messageId: "", seq: "0", senderId: "" };
+}
+
+export const RoomActivityPush: MessageFns<RoomActivityPush> = {
+  encode(message: RoomActivityPush, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(18).string(message.messageId);
+    }
+    if (message.seq !== "0") {
+      writer.uint32(24).int64(message.seq);
+    }
+    if (message.senderId !== "") {
+      writer.uint32(34).string(message.senderId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomActivityPush {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomActivityPush();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.seq = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.senderId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomActivityPush {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      seq: isSet(object.seq) ? globalThis.String(object.seq) : "0",
+      senderId: isSet(object.senderId)
+        ? globalThis.String(object.senderId)
+        : isSet(object.sender_id)
+        ? globalThis.String(object.sender_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RoomActivityPush): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.seq !== "0") {
+      obj.seq = message.seq;
+    }
+    if (message.senderId !== "") {
+      obj.senderId = message.senderId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomActivityPush>, I>>(base?: I): RoomActivityPush {
+    return RoomActivityPush.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomActivityPush>, I>>(object: I): RoomActivityPush {
+    const message = createBaseRoomActivityPush();
+    message.roomId = object.roomId ?? "";
+    message.messageId = object.messageId ?? "";
+    message.seq = object.seq ?? "0";
+    message.senderId = object.senderId ?? "";
+    return message;
+  },
+};
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 export type DeepPartial<T> = T extends Builtin ? T
@@ -1884,6 +4790,10 @@ function fromTimestamp(t: Timestamp): string {
   let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
   millis += (t.nanos || 0) / 1_000_000;
   return new globalThis.Date(millis).toISOString();
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -6,7 +6,9 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Struct } from "../../../google/protobuf/struct.js";
 import { Notification, SystemEvent } from "../../v1/notification.js";
+import { RoomEvent, UnsubscribeReason, unsubscribeReasonFromJSON, unsubscribeReasonToJSON } from "../../v1/room.js";
 
 export const protobufPackage = "herald.internal.v1";
 
@@ -93,6 +95,21 @@ export interface FanoutMessage {
     | //
     /** A connection of the user opened on origin_node (single-connection mode; user topics). */
     { $case: "opened"; value: ConnectionOpened }
+    | //
+    /** An event of a room (room topics). */
+    { $case: "roomEvent"; value: RoomEvent }
+    | //
+    /** A user started or stopped typing (room topics). */
+    { $case: "typing"; value: Typing }
+    | //
+    /** A user joined or left a room (room topics). */
+    { $case: "presence"; value: Presence }
+    | //
+    /** End subscriptions to a room (room topics). */
+    { $case: "endSubscriptions"; value: EndSubscriptions }
+    | //
+    /** A new message in one of the user's rooms (user topics). */
+    { $case: "roomActivity"; value: RoomActivity }
     | undefined;
 }
 
@@ -117,6 +134,46 @@ export interface ConnectionOpened {
   sessionId: string;
   /** When it opened, in Unix milliseconds: older connections close first. */
   openedAtMs: string;
+}
+
+/** Typing is a user's typing indicator in a room. */
+export interface Typing {
+  /** The typist. */
+  userId: string;
+  /** Started (or refreshed) or stopped. */
+  typing: boolean;
+}
+
+/** Presence is a user's arrival in or departure from a room. */
+export interface Presence {
+  /** The user. */
+  userId: string;
+  /** True: joined; false: left. */
+  joined: boolean;
+  /** Distinct users present after the change. */
+  userCount: number;
+  /** The volatile object of the subscription that caused it. */
+  volatile?: { [key: string]: any } | undefined;
+}
+
+/** EndSubscriptions ends subscriptions to the room of the topic. */
+export interface EndSubscriptions {
+  /** Only these users' subscriptions; empty means everyone's. */
+  userIds: string[];
+  /** Why. */
+  reason: UnsubscribeReason;
+}
+
+/** RoomActivity is a new message in one of the user's rooms. */
+export interface RoomActivity {
+  /** The room. */
+  roomId: string;
+  /** The message. */
+  messageId: string;
+  /** Its seq. */
+  seq: string;
+  /** Its sender. */
+  senderId: string;
 }
 
 function createBaseFanoutMessage(): FanoutMessage {
@@ -146,6 +203,21 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
         break;
       case "opened":
         ConnectionOpened.encode(message.kind.value, writer.uint32(106).fork()).join();
+        break;
+      case "roomEvent":
+        RoomEvent.encode(message.kind.value, writer.uint32(114).fork()).join();
+        break;
+      case "typing":
+        Typing.encode(message.kind.value, writer.uint32(122).fork()).join();
+        break;
+      case "presence":
+        Presence.encode(message.kind.value, writer.uint32(130).fork()).join();
+        break;
+      case "endSubscriptions":
+        EndSubscriptions.encode(message.kind.value, writer.uint32(138).fork()).join();
+        break;
+      case "roomActivity":
+        RoomActivity.encode(message.kind.value, writer.uint32(146).fork()).join();
         break;
     }
     return writer;
@@ -220,6 +292,46 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
             message.kind = { $case: "opened", value: ConnectionOpened.decode(reader, reader.uint32()) };
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = { $case: "roomEvent", value: RoomEvent.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.kind = { $case: "typing", value: Typing.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.kind = { $case: "presence", value: Presence.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.kind = { $case: "endSubscriptions", value: EndSubscriptions.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.kind = { $case: "roomActivity", value: RoomActivity.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -255,6 +367,22 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
         ? { $case: "close", value: CloseConnections.fromJSON(object.close) }
         : isSet(object.opened)
         ? { $case: "opened", value: ConnectionOpened.fromJSON(object.opened) }
+        : isSet(object.roomEvent)
+        ? { $case: "roomEvent", value: RoomEvent.fromJSON(object.roomEvent) }
+        : isSet(object.room_event)
+        ? { $case: "roomEvent", value: RoomEvent.fromJSON(object.room_event) }
+        : isSet(object.typing)
+        ? { $case: "typing", value: Typing.fromJSON(object.typing) }
+        : isSet(object.presence)
+        ? { $case: "presence", value: Presence.fromJSON(object.presence) }
+        : isSet(object.endSubscriptions)
+        ? { $case: "endSubscriptions", value: EndSubscriptions.fromJSON(object.endSubscriptions) }
+        : isSet(object.end_subscriptions)
+        ? { $case: "endSubscriptions", value: EndSubscriptions.fromJSON(object.end_subscriptions) }
+        : isSet(object.roomActivity)
+        ? { $case: "roomActivity", value: RoomActivity.fromJSON(object.roomActivity) }
+        : isSet(object.room_activity)
+        ? { $case: "roomActivity", value: RoomActivity.fromJSON(object.room_activity) }
         : undefined,
     };
   },
@@ -278,6 +406,16 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
       obj.close = CloseConnections.toJSON(message.kind.value);
     } else if (message.kind?.$case === "opened") {
       obj.opened = ConnectionOpened.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "roomEvent") {
+      obj.roomEvent = RoomEvent.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "typing") {
+      obj.typing = Typing.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "presence") {
+      obj.presence = Presence.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "endSubscriptions") {
+      obj.endSubscriptions = EndSubscriptions.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "roomActivity") {
+      obj.roomActivity = RoomActivity.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -312,6 +450,36 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
       case "opened": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "opened", value: ConnectionOpened.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "roomEvent": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "roomEvent", value: RoomEvent.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "typing": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "typing", value: Typing.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "presence": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "presence", value: Presence.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "endSubscriptions": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "endSubscriptions", value: EndSubscriptions.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "roomActivity": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "roomActivity", value: RoomActivity.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -538,6 +706,438 @@ export const ConnectionOpened: MessageFns<ConnectionOpened> = {
   },
 };
 
+function createBaseTyping(): Typing {
+  return { userId: "", typing: false };
+}
+
+export const Typing: MessageFns<Typing> = {
+  encode(message: Typing, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.typing !== false) {
+      writer.uint32(16).bool(message.typing);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Typing {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTyping();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.typing = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Typing {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      typing: isSet(object.typing) ? globalThis.Boolean(object.typing) : false,
+    };
+  },
+
+  toJSON(message: Typing): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.typing !== false) {
+      obj.typing = message.typing;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Typing>, I>>(base?: I): Typing {
+    return Typing.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Typing>, I>>(object: I): Typing {
+    const message = createBaseTyping();
+    message.userId = object.userId ?? "";
+    message.typing = object.typing ?? false;
+    return message;
+  },
+};
+
+function createBasePresence(): Presence {
+  return { userId: "", joined: false, userCount: 0, volatile: undefined };
+}
+
+export const Presence: MessageFns<Presence> = {
+  encode(message: Presence, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.joined !== false) {
+      writer.uint32(16).bool(message.joined);
+    }
+    if (message.userCount !== 0) {
+      writer.uint32(24).uint32(message.userCount);
+    }
+    if (message.volatile !== undefined) {
+      Struct.encode(Struct.wrap(message.volatile), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Presence {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePresence();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.joined = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.userCount = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.volatile = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Presence {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      joined: isSet(object.joined) ? globalThis.Boolean(object.joined) : false,
+      userCount: isSet(object.userCount)
+        ? globalThis.Number(object.userCount)
+        : isSet(object.user_count)
+        ? globalThis.Number(object.user_count)
+        : 0,
+      volatile: isObject(object.volatile) ? object.volatile : undefined,
+    };
+  },
+
+  toJSON(message: Presence): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.joined !== false) {
+      obj.joined = message.joined;
+    }
+    if (message.userCount !== 0) {
+      obj.userCount = Math.round(message.userCount);
+    }
+    if (message.volatile !== undefined) {
+      obj.volatile = message.volatile;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Presence>, I>>(base?: I): Presence {
+    return Presence.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Presence>, I>>(object: I): Presence {
+    const message = createBasePresence();
+    message.userId = object.userId ?? "";
+    message.joined = object.joined ?? false;
+    message.userCount = object.userCount ?? 0;
+    message.volatile = object.volatile ?? undefined;
+    return message;
+  },
+};
+
+function createBaseEndSubscriptions(): EndSubscriptions {
+  return { userIds: [], reason: 0 };
+}
+
+export const EndSubscriptions: MessageFns<EndSubscriptions> = {
+  encode(message: EndSubscriptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.userIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.reason !== 0) {
+      writer.uint32(16).int32(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EndSubscriptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEndSubscriptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reason = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EndSubscriptions {
+    return {
+      userIds: globalThis.Array.isArray(object?.userIds)
+        ? object.userIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.user_ids)
+        ? object.user_ids.map((e: any) => globalThis.String(e))
+        : [],
+      reason: isSet(object.reason) ? unsubscribeReasonFromJSON(object.reason) : 0,
+    };
+  },
+
+  toJSON(message: EndSubscriptions): unknown {
+    const obj: any = {};
+    if (message.userIds?.length) {
+      obj.userIds = message.userIds;
+    }
+    if (message.reason !== 0) {
+      obj.reason = unsubscribeReasonToJSON(message.reason);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EndSubscriptions>, I>>(base?: I): EndSubscriptions {
+    return EndSubscriptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EndSubscriptions>, I>>(object: I): EndSubscriptions {
+    const message = createBaseEndSubscriptions();
+    message.userIds = object.userIds?.map((e) => e) || [];
+    message.reason = object.reason ?? 0;
+    return message;
+  },
+};
+
+function createBaseRoomActivity(): RoomActivity {
+  return { roomId: "", messageId: "", seq: "0", senderId: "" };
+}
+
+export const RoomActivity: MessageFns<RoomActivity> = {
+  encode(message: RoomActivity, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.roomId !== "") {
+      writer.uint32(10).string(message.roomId);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(18).string(message.messageId);
+    }
+    if (message.seq !== "0") {
+      writer.uint32(24).int64(message.seq);
+    }
+    if (message.senderId !== "") {
+      writer.uint32(34).string(message.senderId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoomActivity {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoomActivity();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.roomId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.seq = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.senderId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RoomActivity {
+    return {
+      roomId: isSet(object.roomId)
+        ? globalThis.String(object.roomId)
+        : isSet(object.room_id)
+        ? globalThis.String(object.room_id)
+        : "",
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      seq: isSet(object.seq) ? globalThis.String(object.seq) : "0",
+      senderId: isSet(object.senderId)
+        ? globalThis.String(object.senderId)
+        : isSet(object.sender_id)
+        ? globalThis.String(object.sender_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RoomActivity): unknown {
+    const obj: any = {};
+    if (message.roomId !== "") {
+      obj.roomId = message.roomId;
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.seq !== "0") {
+      obj.seq = message.seq;
+    }
+    if (message.senderId !== "") {
+      obj.senderId = message.senderId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RoomActivity>, I>>(base?: I): RoomActivity {
+    return RoomActivity.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoomActivity>, I>>(object: I): RoomActivity {
+    const message = createBaseRoomActivity();
+    message.roomId = object.roomId ?? "";
+    message.messageId = object.messageId ?? "";
+    message.seq = object.seq ?? "0";
+    message.senderId = object.senderId ?? "";
+    return message;
+  },
+};
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 export type DeepPartial<T> = T extends Builtin ? T
@@ -550,6 +1150,10 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

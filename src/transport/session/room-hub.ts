@@ -1,0 +1,142 @@
+import type { Logger } from "../../domain/logger.js";
+import type { Broker, RoomTopicEvent, Subscription, TopicEvent } from "../../domain/ports.js";
+import type { RoomEvent, UnsubscribeReason } from "../../domain/room.js";
+import { roomTopic } from "../../domain/topic.js";
+import { presenceBody, typingBody } from "./room-frames.js";
+import { TypingTracker } from "./typing-tracker.js";
+
+/** What the hub needs of one room subscription of a session on this node. */
+export interface RoomListener {
+  readonly roomId: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  /** Asked for `presence_event` pushes at the join. */
+  readonly wantsPresence: boolean;
+  /** A room event (persistent or ephemeral), to its ordered stream. */
+  offer(event: RoomEvent): void;
+  /** A push body of this room (typing, presence), encoded once for every listener; the listener adds its id. */
+  typing(body: string): void;
+  presence(body: string): void;
+  /** The server ends the subscription (push `unsubscribed`); it removes itself from the hub. */
+  end(reason: UnsubscribeReason): void;
+  /** Re-read the store after the last seq pushed (events may have been missed). */
+  resync(): void;
+}
+
+interface RoomEntry {
+  listeners: Set<RoomListener>;
+  sub: Subscription;
+  typists: TypingTracker;
+}
+
+/**
+ * This node's room subscriptions by room, for every session of the node
+ * (whatever its transport). Subscribes to a room's topic on the broker while
+ * it holds at least one local subscription of the room and unsubscribes after
+ * the last (so a node listens only to the rooms it holds subscribers for).
+ * Dispatches the room's topic events: `room_event` to each subscription's
+ * ordered stream; `typing` (start and stop transitions, and the stop of a
+ * start not refreshed within `TYPING_TIMEOUT_MS`, see `TypingTracker`) to
+ * every subscription but the typist's own connection's; `presence` to those
+ * that asked for it; `end_subscriptions` ends the matching subscriptions.
+ */
+export class RoomHub {
+  readonly #bus: Broker;
+  readonly #log: Logger;
+  readonly #typingTimeoutMs: number | undefined;
+  readonly #rooms = new Map<string, RoomEntry>();
+  readonly #offReconnect: () => void;
+
+  constructor(options: { bus: Broker; log: Logger; typingTimeoutMs?: number }) {
+    this.#bus = options.bus;
+    this.#log = options.log;
+    this.#typingTimeoutMs = options.typingTimeoutMs;
+    // After a fan-out outage every room stream re-reads what it may have missed.
+    this.#offReconnect = this.#bus.onReconnect(() => {
+      for (const e of this.#rooms.values()) for (const l of e.listeners) l.resync();
+    });
+  }
+
+  /**
+   * Registers a subscription; resolves once the room's topic subscription is
+   * live (events published anywhere after that reach it), so a starting point
+   * read afterwards misses nothing. Rejects (and unregisters it) when the
+   * broker could not subscribe.
+   */
+  async add(l: RoomListener): Promise<void> {
+    let entry = this.#rooms.get(l.roomId);
+    if (!entry) entry = this.#open(l.roomId);
+    entry.listeners.add(l);
+    try {
+      await entry.sub.ready;
+    } catch (err) {
+      this.remove(l);
+      throw err;
+    }
+  }
+
+  /** Unregisters a subscription (idempotent); the room's last one leaves its topic. */
+  remove(l: RoomListener): void {
+    const entry = this.#rooms.get(l.roomId);
+    if (!entry?.listeners.delete(l) || entry.listeners.size > 0) return;
+    this.#drop(l.roomId, entry);
+  }
+
+  /** Rooms with at least one local subscription. */
+  get roomCount(): number {
+    return this.#rooms.size;
+  }
+
+  /** Leaves every room's topic (at shutdown; sessions end their subscriptions as they close). */
+  close(): void {
+    this.#offReconnect();
+    for (const [roomId, e] of this.#rooms) this.#drop(roomId, e);
+  }
+
+  #open(roomId: string): RoomEntry {
+    const listeners = new Set<RoomListener>();
+    const typists = new TypingTracker({
+      timeoutMs: this.#typingTimeoutMs,
+      emit: (userId, typing, exceptSessionId) => {
+        const body = typingBody(roomId, userId, typing);
+        for (const l of listeners) if (l.sessionId !== exceptSessionId) l.typing(body);
+      },
+    });
+    const entry: RoomEntry = { listeners, typists, sub: this.#bus.subscribe(roomTopic(roomId), (event) => this.#onEvent(entry, event)) };
+    this.#rooms.set(roomId, entry);
+    return entry;
+  }
+
+  #drop(roomId: string, entry: RoomEntry): void {
+    entry.sub.unsubscribe();
+    entry.typists.clear();
+    if (this.#rooms.get(roomId) === entry) this.#rooms.delete(roomId);
+  }
+
+  #onEvent(entry: RoomEntry, event: TopicEvent): void {
+    switch (event.kind) {
+      case "room_event":
+        for (const l of entry.listeners) l.offer(event.event);
+        return;
+      case "typing":
+        entry.typists.typing(event.userId, event.typing, event.exceptSessionId);
+        return;
+      case "presence": {
+        let body: string | undefined;
+        for (const l of entry.listeners) if (l.wantsPresence) l.presence((body ??= presenceBody(event)));
+        return;
+      }
+      case "end_subscriptions":
+        this.#end(entry, event);
+        return;
+      default:
+        this.#log.debug({ kind: event.kind }, "a user event on a room topic; ignored");
+    }
+  }
+
+  #end(entry: RoomEntry, event: RoomTopicEvent & { kind: "end_subscriptions" }): void {
+    const users = event.userIds.length > 0 ? new Set(event.userIds) : null;
+    const ending = [...entry.listeners].filter((l) => users === null || users.has(l.userId));
+    for (const l of ending) l.end(event.reason);
+  }
+}

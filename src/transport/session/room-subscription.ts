@@ -1,0 +1,156 @@
+import { randomUUID } from "node:crypto";
+import type { RoomEvent, UnsubscribeReason } from "../../domain/room.js";
+import { backpressure } from "./backpressure.js";
+import { CloseCode } from "./close-codes.js";
+import type { FrameTransport } from "./frame-transport.js";
+import { OrderedStream } from "./ordered-stream.js";
+import type { RoomListener } from "./room-hub.js";
+import { roomEventBody, type SubscriptionPushCase, subscriptionIdMember, subscriptionPush, unsubscribedBody } from "./room-frames.js";
+import type { SessionContext } from "./session-context.js";
+
+/** What a room subscription needs of its session. */
+export interface RoomSessionHandle {
+  readonly userId: string;
+  readonly sessionId: string;
+  send(text: string): void;
+  isClosed(): boolean;
+  close(code: number, reason: string): void;
+}
+
+/**
+ * Typing and presence pushes held between the subscription's registration
+ * and the join's reply (a few store round trips), at most; later ones in that
+ * window are dropped (they are ephemeral, as under load).
+ */
+const MAX_EARLY_PUSHES = 64;
+
+/**
+ * One room subscription of a session: the room's events as an
+ * `OrderedStream` (every persistent event in seq order, exactly once, gaps
+ * filled from the store through `RoomService.readAfter`, paced by the user's
+ * read budget and the client's drain), plus its typing and presence pushes.
+ * Every push carries the subscription's id; the event's JSON is encoded once
+ * and shared. Pushes that arrive before the join's reply are held until
+ * `open`, so the client knows the id before it sees it. A catch-up that fails
+ * closes the session with 3005 (the client reconnects and resumes).
+ */
+export class RoomSubscription implements RoomListener {
+  readonly id = randomUUID();
+  readonly roomId: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly wantsPresence: boolean;
+  /** Carried by the presence events this subscription causes. */
+  readonly volatile: Record<string, unknown> | null;
+  /** Resolves true once the subscription is counted in the room's presence (false: it is not). */
+  presenceCounted: Promise<boolean> = Promise.resolve(false);
+  readonly #session: RoomSessionHandle;
+  readonly #idMember: string;
+  readonly #stream: OrderedStream<RoomEvent>;
+  readonly #onEnd: (sub: RoomSubscription, reason: UnsubscribeReason) => void;
+  #ended = false;
+  #opened = false;
+  #early: string[] | null = [];
+
+  /** `onEnd` is called when the server ends it (the owner unregisters it and calls `finish`). */
+  constructor(options: {
+    session: RoomSessionHandle;
+    ctx: SessionContext;
+    transport: FrameTransport;
+    roomId: string;
+    wantsPresence: boolean;
+    volatile: Record<string, unknown> | null;
+    onEnd: (sub: RoomSubscription, reason: UnsubscribeReason) => void;
+  }) {
+    const { session, ctx, roomId } = options;
+    this.roomId = roomId;
+    this.userId = session.userId;
+    this.sessionId = session.sessionId;
+    this.wantsPresence = options.wantsPresence;
+    this.volatile = options.volatile;
+    this.#session = session;
+    this.#onEnd = options.onEnd;
+    this.#idMember = subscriptionIdMember(this.id);
+    const cancelled = () => this.#ended || session.isClosed();
+    this.#stream = new OrderedStream<RoomEvent>({
+      read: (after, limit) => ctx.reads.paced(this.userId, () => ctx.rooms.readAfter(roomId, after, limit), this.#cost, cancelled),
+      push: (e) => {
+        ctx.metrics?.pushed.inc();
+        session.send(subscriptionPush("roomEvent", this.#idMember, roomEventBody(e)));
+      },
+      isClosed: cancelled,
+      ...backpressure(options.transport, ctx.maxBufferedBytes, cancelled),
+      failed: (err) => {
+        ctx.log.warn({ err, session: this.sessionId, roomId }, "room catch-up from the store failed; closing for the client to resume");
+        session.close(CloseCode.resyncFailed, "could not read missed room events; reconnect and resume");
+      },
+    });
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** The join has replied (the client knows the id). */
+  get opened(): boolean {
+    return this.#opened;
+  }
+
+  /** Sends the pushes held since the registration, then starts the stream after `fromSeq` (catch-up first). */
+  open(fromSeq: number): void {
+    if (this.#ended) return;
+    this.#opened = true;
+    const early = this.#early ?? [];
+    this.#early = null;
+    for (const text of early) this.#session.send(text);
+    this.#stream.open(fromSeq);
+  }
+
+  offer(event: RoomEvent): void {
+    if (!this.#ended) this.#stream.offer(event);
+  }
+
+  typing(body: string): void {
+    this.#push("typingEvent", body);
+  }
+
+  presence(body: string): void {
+    this.#push("presenceEvent", body);
+  }
+
+  end(reason: UnsubscribeReason): void {
+    if (!this.#ended) this.#onEnd(this, reason);
+  }
+
+  resync(): void {
+    if (!this.#ended) this.#stream.resync();
+  }
+
+  /** Stops every push; false when it had ended already. */
+  finish(): boolean {
+    if (this.#ended) return false;
+    this.#ended = true;
+    this.#early = null;
+    this.#stream.dispose();
+    return true;
+  }
+
+  /** The `unsubscribed` push telling the client why the server ended this subscription. */
+  unsubscribedPush(reason: UnsubscribeReason): string {
+    return subscriptionPush("unsubscribed", this.#idMember, unsubscribedBody(this.roomId, reason));
+  }
+
+  #push(kind: SubscriptionPushCase, body: string): void {
+    if (this.#ended) return;
+    const text = subscriptionPush(kind, this.#idMember, body);
+    if (this.#early === null) this.#session.send(text);
+    else if (this.#early.length < MAX_EARLY_PUSHES) this.#early.push(text);
+  }
+
+  /** What a catch-up read costs: the bytes of its events as pushed (their encodings are cached for the pushes). */
+  readonly #cost = (rows: RoomEvent[]): number => {
+    let n = 0;
+    for (const r of rows) n += roomEventBody(r).length + this.#idMember.length + 16;
+    return n;
+  };
+}
