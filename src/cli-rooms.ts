@@ -5,7 +5,7 @@ import { ListDirection } from "../gen/herald/v1/notification.js";
 import { JoinPolicy } from "../gen/herald/v1/room.js";
 import { type PublishRoomMessagesRequest, type PublishRoomMessagesResponse, RoomServiceClient } from "../gen/herald/v1/room_service.js";
 
-export const ROOM_USAGE = `  room create ROOM [--open] [--members-can-publish] [--members-can-edit] [--presence]
+export const ROOM_USAGE = `  room create ROOM [--open] [--members-can-publish] [--members-can-edit] [--presence] [--notify-offline]
                   [--history-max-count N] [--history-max-age SECONDS] [--metadata JSON]
   room get ROOM | room delete ROOM
   room add-member ROOM --user U [--user U2]   |   room remove-member ROOM --user U
@@ -19,6 +19,7 @@ export const ROOM_OPTIONS = {
   "members-can-publish": { type: "boolean" },
   "members-can-edit": { type: "boolean" },
   presence: { type: "boolean" },
+  "notify-offline": { type: "boolean" },
   "history-max-count": { type: "string" },
   "history-max-age": { type: "string" },
   metadata: { type: "string" },
@@ -41,6 +42,7 @@ const HANDLERS: Record<string, Handler> = {
           presence: values.presence === true,
           historyMaxCount: Number(str("history-max-count") ?? "0"),
           historyMaxAgeSeconds: Number(str("history-max-age") ?? "0"),
+          notifyOffline: values["notify-offline"] === true,
           metadata: jsonObjectOption("metadata", str("metadata")),
         },
       },

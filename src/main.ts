@@ -56,7 +56,7 @@ async function openBroker(config: Config, log: Logger): Promise<{ nats: NatsLink
 }
 
 /** The domain's services over the database's stores and the broker. */
-function domainServices(config: Config, log: Logger, db: Knex, bus: Broker) {
+function domainServices(config: Config, log: Logger, db: Knex, bus: Broker, directory: PresenceDirectory) {
   const store = new NotificationRepository({ db, maxConcurrentReads: config.database.maxConcurrentReads });
   const roomStore = new RoomRepository({ db });
   const presenceStore = new PresenceRepository({ db });
@@ -76,6 +76,8 @@ function domainServices(config: Config, log: Logger, db: Knex, bus: Broker) {
     broker: bus,
     cursors: new CursorCodec({ secret: config.cursorSecret }),
     logger: log,
+    inbox,
+    directory,
   });
   const housekeeping = new Housekeeping({ store, rooms: roomStore, log, purgeIntervalMs: config.purgeIntervalMs });
   const presenceKeeper = new PresenceKeeper({ store: presenceStore, broker: bus, nodeId: config.nodeId, log });
@@ -152,7 +154,7 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
   if (applied.length > 0) log.info({ applied }, "migrations applied");
 
   const { nats, bus, presence } = await openBroker(config, log);
-  const { inbox, moderation, rooms, housekeeping, presenceKeeper } = domainServices(config, log, db, bus);
+  const { inbox, moderation, rooms, housekeeping, presenceKeeper } = domainServices(config, log, db, bus, presence);
   housekeeping.start();
   await presenceKeeper.start();
 

@@ -28,6 +28,33 @@ export class NatsPresence implements PresenceDirectory {
         msg.respond(new TextEncoder().encode(String(this.#count(Subjects.presenceUser(msg.subject)))));
       },
     });
+    this.#link.connection.subscribe(Subjects.connected, {
+      callback: (err, msg) => {
+        if (err) return;
+        msg.respond(new TextEncoder().encode(JSON.stringify(this.#held(decodeIds(msg.data)))));
+      },
+    });
+  }
+
+  async connectedAmong(userIds: string[]): Promise<Set<string>> {
+    const found = new Set(this.#held(userIds));
+    const rest = userIds.filter((u) => !found.has(u));
+    if (rest.length === 0) return found;
+    try {
+      const replies = await this.#link.connection.requestMany(Subjects.connected, new TextEncoder().encode(JSON.stringify(rest)), {
+        strategy: RequestStrategy.JitterTimer,
+        maxWait: PRESENCE_MAX_WAIT_MS,
+        jitter: PRESENCE_JITTER_MS,
+      });
+      for await (const m of replies) for (const u of decodeIds(m.data)) found.add(u);
+    } catch (err) {
+      this.#log.debug({ err }, "connected-users request failed; counting local connections only");
+    }
+    return found;
+  }
+
+  #held(userIds: string[]): string[] {
+    return userIds.filter((u) => this.#count(u) > 0);
   }
 
   async remoteConnectionCount(userId: string): Promise<number> {
@@ -51,5 +78,15 @@ export class NatsPresence implements PresenceDirectory {
 
   provide(count: (userId: string) => number): void {
     this.#count = count;
+  }
+}
+
+/** A JSON array of strings from another node; anything else reads as none. */
+function decodeIds(data: Uint8Array): string[] {
+  try {
+    const v: unknown = JSON.parse(new TextDecoder().decode(data));
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
   }
 }

@@ -24,6 +24,8 @@ export const Subjects = {
   /** Per-user connection counting across nodes (request, every node replies). */
   presence: (userId: string) => `${PREFIX}.presence.${token(userId)}`,
   presenceWildcard: `${PREFIX}.presence.*`,
+  /** Which of a list of users hold a connection (request with a JSON array; every node replies with those it holds). */
+  connected: `${PREFIX}.connected`,
   /** The user id of a presence subject. */
   presenceUser: (subject: string) => Buffer.from(subject.slice(`${PREFIX}.presence.`.length), "base64url").toString("utf8"),
 } as const;

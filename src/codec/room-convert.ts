@@ -63,6 +63,7 @@ export function roomOptionsFromProto(o: RoomOptions | undefined, field: string):
     presence: false,
     historyMaxCount: 0,
     historyMaxAgeSeconds: 0,
+    notifyOffline: false,
   };
   const joinPolicy = POLICIES[p.joinPolicy];
   if (!joinPolicy) throw HeraldError.invalid(`${field}.join_policy`, "unknown join policy");
@@ -73,6 +74,7 @@ export function roomOptionsFromProto(o: RoomOptions | undefined, field: string):
     presence: p.presence,
     historyMaxCount: p.historyMaxCount,
     historyMaxAgeSeconds: p.historyMaxAgeSeconds,
+    notifyOffline: p.notifyOffline,
     metadata: (p.metadata ?? {}) as Record<string, unknown>,
   };
 }
@@ -88,6 +90,7 @@ export function roomToProto(r: DomainRoom): Room {
       presence: o.presence,
       historyMaxCount: o.historyMaxCount,
       historyMaxAgeSeconds: o.historyMaxAgeSeconds,
+      notifyOffline: o.notifyOffline,
       metadata: o.metadata,
     },
     createTime: r.createdAt.toISOString(),

@@ -217,6 +217,30 @@ export class InboxService {
     return id;
   }
 
+  /**
+   * Stores one system notification (code <= 0) per user, sharing one content
+   * object (stored once per batch), and publishes them. Returns how many.
+   */
+  async emitSystemMany(userIds: string[], code: SystemCode, content: Record<string, unknown>): Promise<number> {
+    if (userIds.length === 0) return 0;
+    const now = new Date();
+    const rows = userIds.map((userId) => ({
+      id: uuidv7(),
+      userId,
+      code,
+      subject: "",
+      content,
+      senderId: "",
+      createdAt: now,
+      expireAt: null,
+      idempotencyKey: "",
+    }));
+    const outcomes = await this.#coalescer.store(rows);
+    const list = rows.map((r, i) => this.#build(r.id, r.userId, r, now, outcomes[i]!.seq, true));
+    await this.#publishAll(list);
+    return list.length;
+  }
+
   #build(
     id: string,
     userId: string,

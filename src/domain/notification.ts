@@ -48,6 +48,7 @@ export const SystemCode = {
   READ_ELSEWHERE: -5,
   DELETED_ELSEWHERE: -6,
   UNBANNED: -7,
+  ROOM_MESSAGE: -8,
 } as const;
 export type SystemCode = (typeof SystemCode)[keyof typeof SystemCode];
 

@@ -138,6 +138,11 @@ export interface PresenceDirectory {
    * Best effort: nodes that do not answer in time are not counted.
    */
   remoteConnectionCount(userId: string): Promise<number>;
-  /** Lets other nodes ask this node how many connections of a user it holds. */
+  /**
+   * Which of `userIds` hold at least one connection on any node, this one
+   * included. Best effort for other nodes, as above.
+   */
+  connectedAmong(userIds: string[]): Promise<Set<string>>;
+  /** Lets other nodes (and `connectedAmong`) ask this node how many connections of a user it holds. */
   provide(count: (userId: string) => number): void;
 }

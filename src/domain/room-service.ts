@@ -3,7 +3,9 @@ import { HeraldError } from "./errors.js";
 import { Limits } from "./limits.js";
 import type { Logger } from "./logger.js";
 import type { ListDirection } from "./notification.js";
-import type { Broker } from "./ports.js";
+import type { InboxService } from "./inbox-service.js";
+import type { Broker, PresenceDirectory } from "./ports.js";
+import { RoomAnnouncer } from "./room-announcer.js";
 import type {
   Actor,
   OutgoingRoomMessage,
@@ -17,7 +19,7 @@ import type {
 } from "./room.js";
 import type { NewRoomMessage, PresenceStore, RoomStore } from "./room-ports.js";
 import { checkMessageId, checkPublish, checkRoomId, checkRoomOptions, checkTags, checkUserIds } from "./room-validate.js";
-import { roomTopic, userTopic } from "./topic.js";
+import { roomTopic } from "./topic.js";
 import { uuidv7 } from "./uuid7.js";
 import { checkJsonObject, checkSeq, checkUserId } from "./validate.js";
 
@@ -28,9 +30,6 @@ export interface RoomListRequest {
   direction: ListDirection;
   afterSeq: number;
 }
-
-/** Members read per page when telling members of new activity. */
-const ACTIVITY_PAGE = 1000;
 
 /**
  * The room use cases, shared by gRPC (a backend: trusted) and WebSocket
@@ -44,13 +43,24 @@ export class RoomService {
   readonly #broker: Broker;
   readonly #cursors: CursorCodec;
   readonly #log: Logger;
+  readonly #announcer: RoomAnnouncer;
 
-  constructor(options: { store: RoomStore; presence: PresenceStore; broker: Broker; cursors: CursorCodec; logger: Logger }) {
+  /** `inbox` and `directory` serve rooms with `notifyOffline` (who is connected, and their inbox). */
+  constructor(options: {
+    store: RoomStore;
+    presence: PresenceStore;
+    broker: Broker;
+    cursors: CursorCodec;
+    logger: Logger;
+    inbox: Pick<InboxService, "emitSystemMany">;
+    directory: Pick<PresenceDirectory, "connectedAmong">;
+  }) {
     this.#store = options.store;
     this.#presence = options.presence;
     this.#broker = options.broker;
     this.#cursors = options.cursors;
     this.#log = options.logger;
+    this.#announcer = new RoomAnnouncer({ ...options, members: options.store });
   }
 
   create(roomId: string, options: RoomOptions): Promise<Room> {
@@ -124,8 +134,9 @@ export class RoomService {
    */
   async publish(list: OutgoingRoomMessage[], actor: Actor = { kind: "backend" }): Promise<PublishResult[]> {
     checkPublish(list);
-    if (actor.kind === "user") for (const m of list) await this.#mayPublish(m.roomId, actor.userId);
-    else for (const roomId of new Set(list.map((m) => m.roomId))) await this.get(roomId);
+    const rooms = new Map<string, Room>();
+    for (const roomId of new Set(list.map((m) => m.roomId)))
+      rooms.set(roomId, actor.kind === "user" ? await this.#mayPublish(roomId, actor.userId) : await this.get(roomId));
     const now = new Date();
     const rows: NewRoomMessage[] = list.map((m) => ({ ...m, id: uuidv7(), createdAt: now }));
     const persistent = rows.filter((r) => r.persistent);
@@ -144,6 +155,7 @@ export class RoomService {
       if (!s.duplicate) events.push(messageEvent({ ...r, id: s.id }, s.seq, now));
     });
     await this.#publishEvents(events);
+    for (const e of events) if (e.persistent) void this.#announcer.announce(e.message, rooms.get(e.roomId)!);
     return results;
   }
 
@@ -231,9 +243,10 @@ export class RoomService {
     await this.#broker.publish(roomTopic(roomId), { kind: "typing", roomId, userId, typing, exceptSessionId: sessionId });
   }
 
-  async #mayPublish(roomId: string, userId: string): Promise<void> {
+  async #mayPublish(roomId: string, userId: string): Promise<Room> {
     const room = await this.joinable(roomId, userId, "room_id");
     if (!room.options.membersCanPublish) throw new HeraldError("permission_denied", "members may not publish in this room");
+    return room;
   }
 
   async #change(
@@ -269,27 +282,6 @@ export class RoomService {
       ),
     );
     if (ephemeralLost) throw new HeraldError("unavailable", "fan-out unavailable: ephemeral messages were not delivered");
-    for (const e of events) if (e.kind === "message" && e.persistent) void this.#announce(e.message);
-  }
-
-  /** MinChat's `chat`: a light `room_activity` on each member's user topic (members-only rooms). */
-  async #announce(m: RoomMessage): Promise<void> {
-    try {
-      let after = "";
-      for (;;) {
-        const ids = await this.#store.listMembers(m.roomId, after, ACTIVITY_PAGE);
-        for (const userId of ids) {
-          if (userId === m.senderId) continue;
-          void this.#broker
-            .publish(userTopic(userId), { kind: "room_activity", roomId: m.roomId, messageId: m.id, seq: m.seq, senderId: m.senderId })
-            .catch(() => {});
-        }
-        if (ids.length < ACTIVITY_PAGE) return;
-        after = ids[ids.length - 1]!;
-      }
-    } catch (err) {
-      this.#log.warn({ err, roomId: m.roomId }, "room activity notice failed");
-    }
   }
 
   #endSubscriptions(roomId: string, userIds: string[], reason: "removed" | "room_deleted"): void {

@@ -16,6 +16,11 @@ export interface RoomOptions {
   historyMaxCount: number;
   /** Keep messages at most this long; 0 = no age limit. */
   historyMaxAgeSeconds: number;
+  /**
+   * A persistent message leaves a `ROOM_MESSAGE` notification in the inbox of
+   * each member (but its sender) who has no connection on any node.
+   */
+  notifyOffline: boolean;
   metadata: Record<string, unknown>;
 }
 

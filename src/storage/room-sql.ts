@@ -62,6 +62,7 @@ export function optionsJson(o: RoomOptions): string {
     presence: o.presence,
     history_max_count: o.historyMaxCount,
     history_max_age_seconds: o.historyMaxAgeSeconds,
+    notify_offline: o.notifyOffline,
   });
 }
 
@@ -85,6 +86,7 @@ export function toRoom(r: RoomRow): Room {
       presence: o.presence === true,
       historyMaxCount: Number(o.history_max_count ?? 0),
       historyMaxAgeSeconds: Number(o.history_max_age_seconds ?? 0),
+      notifyOffline: o.notify_offline === true,
       metadata: json(r.metadata),
     },
     createdAt: time(r.created_at),

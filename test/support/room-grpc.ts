@@ -70,6 +70,7 @@ export function roomOptions(o: Partial<RoomOptions> = {}): RoomOptions {
     presence: false,
     historyMaxCount: 0,
     historyMaxAgeSeconds: 0,
+    notifyOffline: false,
     metadata: {},
     ...o,
   };

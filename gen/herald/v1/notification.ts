@@ -17,7 +17,8 @@ export const protobufFileName = "herald/v1/notification.proto";
  * SystemCode lists the reserved notification codes (<= 0) that only the server
  * emits. Sends with a code <= 0 are refused with INVALID_ARGUMENT.
  *
- * Stored codes (found again later in the inbox): DISCONNECTED, BANNED, UNBANNED.
+ * Stored codes (found again later in the inbox): DISCONNECTED, BANNED, UNBANNED,
+ * ROOM_MESSAGE.
  * Pushed-only codes (state sync, never stored): SESSION_REPLACED, TOKEN_EXPIRED,
  * READ_ELSEWHERE, DELETED_ELSEWHERE.
  */
@@ -47,6 +48,12 @@ export enum SystemCode {
   SYSTEM_CODE_DELETED_ELSEWHERE = -6,
   /** SYSTEM_CODE_UNBANNED - Stored: the user's ban was lifted. */
   SYSTEM_CODE_UNBANNED = -7,
+  /**
+   * SYSTEM_CODE_ROOM_MESSAGE - Stored: a message in a room (with notify_offline) of which the user is a
+   * member, while the user had no connection. `content`: room_id, message_id,
+   * seq, sender_id and the message's content.
+   */
+  SYSTEM_CODE_ROOM_MESSAGE = -8,
 }
 
 export function systemCodeFromJSON(object: any): SystemCode {
@@ -75,6 +82,9 @@ export function systemCodeFromJSON(object: any): SystemCode {
     case -7:
     case "SYSTEM_CODE_UNBANNED":
       return SystemCode.SYSTEM_CODE_UNBANNED;
+    case -8:
+    case "SYSTEM_CODE_ROOM_MESSAGE":
+      return SystemCode.SYSTEM_CODE_ROOM_MESSAGE;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum SystemCode");
   }
@@ -98,6 +108,8 @@ export function systemCodeToJSON(object: SystemCode): string {
       return "SYSTEM_CODE_DELETED_ELSEWHERE";
     case SystemCode.SYSTEM_CODE_UNBANNED:
       return "SYSTEM_CODE_UNBANNED";
+    case SystemCode.SYSTEM_CODE_ROOM_MESSAGE:
+      return "SYSTEM_CODE_ROOM_MESSAGE";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum SystemCode");
   }

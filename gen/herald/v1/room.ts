@@ -174,7 +174,16 @@ export interface RoomOptions {
   /** Keep messages at most this many seconds (0: no age limit). */
   historyMaxAgeSeconds: number;
   /** Optional JSON object, at most 4 KiB, returned by GetRoom. */
-  metadata?: { [key: string]: any } | undefined;
+  metadata?:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * A persistent message stores a ROOM_MESSAGE notification (SystemCode) in
+   * the inbox of each member, but its sender, who has no connection on any
+   * node (best effort: a node that does not answer within 100 ms counts as
+   * holding none, so its users may get one too many).
+   */
+  notifyOffline: boolean;
 }
 
 /** Room is a named shared stream of messages with its own gapless seq. */
@@ -293,6 +302,7 @@ function createBaseRoomOptions(): RoomOptions {
     historyMaxCount: 0,
     historyMaxAgeSeconds: 0,
     metadata: undefined,
+    notifyOffline: false,
   };
 }
 
@@ -318,6 +328,9 @@ export const RoomOptions: MessageFns<RoomOptions> = {
     }
     if (message.metadata !== undefined) {
       Struct.encode(Struct.wrap(message.metadata), writer.uint32(58).fork()).join();
+    }
+    if (message.notifyOffline !== false) {
+      writer.uint32(64).bool(message.notifyOffline);
     }
     return writer;
   },
@@ -391,6 +404,14 @@ export const RoomOptions: MessageFns<RoomOptions> = {
             message.metadata = Struct.unwrap(Struct.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.notifyOffline = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -432,6 +453,11 @@ export const RoomOptions: MessageFns<RoomOptions> = {
         ? globalThis.Number(object.history_max_age_seconds)
         : 0,
       metadata: isObject(object.metadata) ? object.metadata : undefined,
+      notifyOffline: isSet(object.notifyOffline)
+        ? globalThis.Boolean(object.notifyOffline)
+        : isSet(object.notify_offline)
+        ? globalThis.Boolean(object.notify_offline)
+        : false,
     };
   },
 
@@ -458,6 +484,9 @@ export const RoomOptions: MessageFns<RoomOptions> = {
     if (message.metadata !== undefined) {
       obj.metadata = message.metadata;
     }
+    if (message.notifyOffline !== false) {
+      obj.notifyOffline = message.notifyOffline;
+    }
     return obj;
   },
 
@@ -473,6 +502,7 @@ export const RoomOptions: MessageFns<RoomOptions> = {
     message.historyMaxCount = object.historyMaxCount ?? 0;
     message.historyMaxAgeSeconds = object.historyMaxAgeSeconds ?? 0;
     message.metadata = object.metadata ?? undefined;
+    message.notifyOffline = object.notifyOffline ?? false;
     return message;
   },
 };

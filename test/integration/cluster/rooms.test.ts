@@ -187,4 +187,37 @@ describe("rooms on a 3-node cluster", () => {
       for (const i of [0, 2]) assert.equal((await rooms(i).getRoomPresence({ roomId: "c:lobby" })).presence?.userCount, 2);
     });
   });
+
+  test("notify_offline: a member with no connection on any node finds a ROOM_MESSAGE in the inbox; one connected to another node does not", async () => {
+    await withDiagnostics([cl], async () => {
+      await rooms(0).createRoom({ roomId: "c:offline", options: roomOptions({ notifyOffline: true }) });
+      await rooms(0).addRoomMembers({ roomId: "c:offline", userIds: ["olga", "omar", "oscar"] });
+      const olga = await connect(2, "olga");
+      const published = await rooms(0).publishRoomMessages({
+        messages: [roomMessage({ roomId: "c:offline", senderId: "oscar", content: { text: "while you were away" } })],
+      });
+      const messageId = published.results[0]!.messageId;
+      const activity = await olga.waitFrame((f) => f.roomActivity?.messageId === messageId, "room activity on node c");
+      assert.equal(activity.roomActivity.roomId, "c:offline");
+      const inbox = async (user: string) =>
+        (
+          await cl.nodes[0]!.rpc.listNotifications({
+            userId: user,
+            query: { limit: 10, cursor: "", direction: 0, unreadOnly: false, systemFilter: 0 },
+          })
+        ).page!.notifications;
+      const stored = await waitFor(async () => (await inbox("omar")).find((n) => n.code === -8), {
+        message: "omar (offline) has a ROOM_MESSAGE notification",
+      });
+      assert.deepEqual(stored.content, {
+        room_id: "c:offline",
+        message_id: messageId,
+        seq: 1,
+        sender_id: "oscar",
+        content: { text: "while you were away" },
+      });
+      assert.deepEqual(await inbox("olga"), [], "olga was connected (to node c): nothing stored");
+      assert.deepEqual(await inbox("oscar"), [], "the sender is not notified");
+    });
+  });
 });

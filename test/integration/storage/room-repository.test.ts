@@ -22,6 +22,7 @@ function options(o: Partial<RoomOptions> = {}): RoomOptions {
     presence: false,
     historyMaxCount: 0,
     historyMaxAgeSeconds: 0,
+    notifyOffline: false,
     metadata: {},
     ...o,
   };
@@ -78,6 +79,7 @@ for (const backend of BACKENDS) {
         presence: true,
         historyMaxCount: 50,
         historyMaxAgeSeconds: 3600,
+        notifyOffline: true,
         metadata: { title: "Team", n: 1.5, tags: ["a", "b"], nested: { ok: null } },
       });
       const created = await repo.create(id, o, t0);
