@@ -78,6 +78,7 @@ function domainServices(config: Config, log: Logger, db: Knex, bus: Broker, dire
     logger: log,
     inbox,
     directory,
+    maxBatchesInFlight: config.database.kind === "pglite" ? 1 : 4,
   });
   const housekeeping = new Housekeeping({ store, rooms: roomStore, log, purgeIntervalMs: config.purgeIntervalMs });
   const presenceKeeper = new PresenceKeeper({ store: presenceStore, broker: bus, nodeId: config.nodeId, log });

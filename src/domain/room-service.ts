@@ -6,21 +6,13 @@ import type { ListDirection } from "./notification.js";
 import type { InboxService } from "./inbox-service.js";
 import type { Broker, PresenceDirectory } from "./ports.js";
 import { RoomAnnouncer } from "./room-announcer.js";
-import type {
-  Actor,
-  OutgoingRoomMessage,
-  PublishResult,
-  Room,
-  RoomEvent,
-  RoomMessage,
-  RoomMessagePage,
-  RoomOptions,
-  RoomPresence,
-} from "./room.js";
-import type { NewRoomMessage, PresenceStore, RoomStore } from "./room-ports.js";
+import type { Actor, OutgoingRoomMessage, PublishResult, Room, RoomEvent, RoomMessagePage, RoomOptions, RoomPresence } from "./room.js";
+import type { NewRoomMessage, PresenceStore, RoomStore, StoredRoomMessage } from "./room-ports.js";
+import { Coalescer } from "./send-coalescer.js";
 import { checkMessageId, checkPublish, checkRoomId, checkRoomOptions, checkTags, checkUserIds } from "./room-validate.js";
 import { roomTopic } from "./topic.js";
 import { uuidv7 } from "./uuid7.js";
+import { messageEvent } from "./room.js";
 import { checkJsonObject, checkSeq, checkUserId } from "./validate.js";
 
 /** A history request as a transport hands it over (cursor still opaque). */
@@ -44,6 +36,8 @@ export class RoomService {
   readonly #cursors: CursorCodec;
   readonly #log: Logger;
   readonly #announcer: RoomAnnouncer;
+  /** Concurrent publishes become one insert (one transaction per batch, not per call). */
+  readonly #writes: Coalescer<NewRoomMessage, StoredRoomMessage>;
 
   /** `inbox` and `directory` serve rooms with `notifyOffline` (who is connected, and their inbox). */
   constructor(options: {
@@ -54,6 +48,8 @@ export class RoomService {
     logger: Logger;
     inbox: Pick<InboxService, "emitSystemMany">;
     directory: Pick<PresenceDirectory, "connectedAmong">;
+    /** Publish batches written at once (1 on PGlite, a few on Postgres). */
+    maxBatchesInFlight?: number;
   }) {
     this.#store = options.store;
     this.#presence = options.presence;
@@ -61,6 +57,11 @@ export class RoomService {
     this.#cursors = options.cursors;
     this.#log = options.logger;
     this.#announcer = new RoomAnnouncer({ ...options, members: options.store });
+    this.#writes = new Coalescer({
+      insert: (rows) => options.store.insertMessages(rows),
+      maxRows: Limits.maxRoomMessagesPerPublish,
+      maxInFlight: options.maxBatchesInFlight,
+    });
   }
 
   create(roomId: string, options: RoomOptions): Promise<Room> {
@@ -140,7 +141,7 @@ export class RoomService {
     const now = new Date();
     const rows: NewRoomMessage[] = list.map((m) => ({ ...m, id: uuidv7(), createdAt: now }));
     const persistent = rows.filter((r) => r.persistent);
-    const stored = persistent.length > 0 ? await this.#store.insertMessages(persistent) : [];
+    const stored = await this.#writes.store(persistent);
     let next = 0;
     const results: PublishResult[] = [];
     const events: RoomEvent[] = [];
@@ -289,19 +290,4 @@ export class RoomService {
       .publish(roomTopic(roomId), { kind: "end_subscriptions", roomId, userIds, reason })
       .catch((err) => this.#log.warn({ err, roomId }, "ending subscriptions failed"));
   }
-}
-
-function messageEvent(r: NewRoomMessage, seq: number, now: Date): RoomEvent {
-  const message: RoomMessage = {
-    id: r.id,
-    roomId: r.roomId,
-    senderId: r.senderId,
-    content: r.content,
-    tags: r.tags,
-    createdAt: now,
-    updatedAt: now,
-    seq,
-    deleted: false,
-  };
-  return { roomId: r.roomId, seq, kind: "message", message, previousContent: null, previousTags: null, time: now, persistent: seq > 0 };
 }

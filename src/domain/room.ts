@@ -118,3 +118,19 @@ export type UnsubscribeReason = "removed" | "room_deleted" | "unsubscribed" | "t
 
 /** Who acts on a room: a backend (trusted) or a client's user (subject to the room's options). */
 export type Actor = { kind: "backend" } | { kind: "user"; userId: string };
+
+/** The `message` event of a published message: stored (seq > 0) or ephemeral (seq 0). */
+export function messageEvent(r: OutgoingRoomMessage & { id: string }, seq: number, now: Date): RoomEvent {
+  const message: RoomMessage = {
+    id: r.id,
+    roomId: r.roomId,
+    senderId: r.senderId,
+    content: r.content,
+    tags: r.tags,
+    createdAt: now,
+    updatedAt: now,
+    seq,
+    deleted: false,
+  };
+  return { roomId: r.roomId, seq, kind: "message", message, previousContent: null, previousTags: null, time: now, persistent: seq > 0 };
+}

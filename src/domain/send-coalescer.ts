@@ -1,21 +1,21 @@
 import type { ErrorCode } from "./errors.js";
 import type { NewNotification, NotificationStore, StoredOutcome } from "./ports.js";
 
-interface Job {
-  rows: NewNotification[];
+interface Job<Row, Out> {
+  rows: Row[];
   /** Rows handed to batches so far. */
   taken: number;
   /** Rows stored so far. */
   stored: number;
-  out: StoredOutcome[];
+  out: Out[];
   settled: boolean;
-  resolve: (out: StoredOutcome[]) => void;
+  resolve: (out: Out[]) => void;
   reject: (err: unknown) => void;
 }
 
 /** The rows [from, to) of one job, in one batch. A job has at most one part in flight. */
-interface Part {
-  job: Job;
+interface Part<Row, Out> {
+  job: Job<Row, Out>;
   from: number;
   to: number;
 }
@@ -24,8 +24,10 @@ interface Part {
 const BATCH_WIDE: ReadonlySet<ErrorCode> = new Set(["unavailable", "deadline_exceeded"]);
 
 /**
- * Coalesces concurrent sends into multi-row inserts: one statement per batch,
- * not per row. A send that arrives while `maxInFlight` batches are running
+ * Coalesces concurrent sends into multi-row inserts: one insert per batch, not
+ * per row (`insert` stores a batch atomically and returns one outcome per
+ * row, in order). Serves the inbox's sends (`SendCoalescer`) and rooms'
+ * publishes. A send that arrives while `maxInFlight` batches are running
  * waits and is merged with the others that arrived meanwhile, up to `maxRows`
  * rows per batch. An idle server stores the first send at once (no timer).
  *
@@ -42,28 +44,28 @@ const BATCH_WIDE: ReadonlySet<ErrorCode> = new Set(["unavailable", "deadline_exc
  * until the failing sends are alone: they fail, the others are stored. Nothing
  * of a failed statement is written, so the retries store each row once.
  */
-export class SendCoalescer {
-  readonly #store: NotificationStore;
+export class Coalescer<Row, Out> {
+  readonly #insert: (rows: Row[]) => Promise<Out[]>;
   readonly #maxRows: number;
   readonly #maxInFlight: number;
   /** Sends of at most maxRows rows, in arrival order. */
-  readonly #small: Job[] = [];
+  readonly #small: Job<Row, Out>[] = [];
   /** Larger sends with rows left and no part in flight, in turn order. */
-  readonly #large: Job[] = [];
+  readonly #large: Job<Row, Out>[] = [];
   #lastWasLarge = false;
   #inFlight = 0;
 
-  constructor(options: { store: NotificationStore; maxRows?: number; maxInFlight?: number }) {
-    this.#store = options.store;
+  constructor(options: { insert: (rows: Row[]) => Promise<Out[]>; maxRows?: number; maxInFlight?: number }) {
+    this.#insert = options.insert;
     this.#maxRows = options.maxRows ?? 1000;
     this.#maxInFlight = options.maxInFlight ?? 4;
   }
 
   /** Stores the rows; outcomes come back in input order. */
-  store(rows: NewNotification[]): Promise<StoredOutcome[]> {
+  store(rows: Row[]): Promise<Out[]> {
     if (rows.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      const job: Job = { rows, taken: 0, stored: 0, out: new Array<StoredOutcome>(rows.length), settled: false, resolve, reject };
+      const job: Job<Row, Out> = { rows, taken: 0, stored: 0, out: new Array<Out>(rows.length), settled: false, resolve, reject };
       (rows.length > this.#maxRows ? this.#large : this.#small).push(job);
       this.#pump();
     });
@@ -88,7 +90,7 @@ export class SendCoalescer {
   }
 
   /** Either whole small sends in arrival order, up to maxRows rows, or the next part of one large send. */
-  #nextBatch(): Part[] {
+  #nextBatch(): Part<Row, Out>[] {
     const large = this.#large.length > 0 && (this.#small.length === 0 || !this.#lastWasLarge);
     this.#lastWasLarge = large;
     if (large) {
@@ -98,7 +100,7 @@ export class SendCoalescer {
       job.taken += take;
       return [part];
     }
-    const parts: Part[] = [];
+    const parts: Part<Row, Out>[] = [];
     let n = 0;
     while (this.#small.length > 0 && n + this.#small[0]!.rows.length <= this.#maxRows) {
       const job = this.#small.shift()!;
@@ -109,16 +111,16 @@ export class SendCoalescer {
     return parts;
   }
 
-  async #run(parts: Part[]): Promise<void> {
+  async #run(parts: Part<Row, Out>[]): Promise<void> {
     try {
-      this.#stored(parts, await this.#store.insertBatch(rowsOf(parts)));
+      this.#stored(parts, await this.#insert(rowsOf(parts)));
     } catch (err) {
       await this.#isolate(parts, err);
     }
   }
 
   /** Retries the halves of a failed batch until each failing part is alone. */
-  async #isolate(parts: Part[], err: unknown): Promise<void> {
+  async #isolate(parts: Part<Row, Out>[], err: unknown): Promise<void> {
     const code = (err as { code?: unknown })?.code;
     if (parts.length === 1 || (typeof code === "string" && BATCH_WIDE.has(code as ErrorCode))) {
       for (const p of parts) this.#fail(p.job, err);
@@ -127,14 +129,14 @@ export class SendCoalescer {
     const mid = Math.ceil(parts.length / 2);
     for (const half of [parts.slice(0, mid), parts.slice(mid)]) {
       try {
-        this.#stored(half, await this.#store.insertBatch(rowsOf(half)));
+        this.#stored(half, await this.#insert(rowsOf(half)));
       } catch (e) {
         await this.#isolate(half, e);
       }
     }
   }
 
-  #stored(parts: Part[], out: StoredOutcome[]): void {
+  #stored(parts: Part<Row, Out>[], out: Out[]): void {
     let at = 0;
     for (const p of parts) {
       const job = p.job;
@@ -147,17 +149,24 @@ export class SendCoalescer {
     }
   }
 
-  #fail(job: Job, err: unknown): void {
+  #fail(job: Job<Row, Out>, err: unknown): void {
     if (job.settled) return;
     job.settled = true;
     job.reject(err);
   }
 }
 
-function rowsOf(parts: Part[]): NewNotification[] {
+function rowsOf<Row, Out>(parts: Part<Row, Out>[]): Row[] {
   if (parts.length === 1) {
     const p = parts[0]!;
     return p.from === 0 && p.to === p.job.rows.length ? p.job.rows : p.job.rows.slice(p.from, p.to);
   }
   return parts.flatMap((p) => p.job.rows.slice(p.from, p.to));
+}
+
+/** The inbox's coalescer: sends into `NotificationStore.insertBatch`. */
+export class SendCoalescer extends Coalescer<NewNotification, StoredOutcome> {
+  constructor(options: { store: Pick<NotificationStore, "insertBatch">; maxRows?: number; maxInFlight?: number }) {
+    super({ insert: (rows) => options.store.insertBatch(rows), maxRows: options.maxRows, maxInFlight: options.maxInFlight });
+  }
 }

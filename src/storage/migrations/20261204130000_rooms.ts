@@ -22,6 +22,12 @@ import { counterTable, createCounterTable } from "../stream-counters.js";
 const ROOM_COUNTERS = counterTable("room_counters", "room_id");
 
 export async function up(knex: Knex): Promise<void> {
+  await createRooms(knex);
+  await createMessages(knex);
+  await createPresence(knex);
+}
+
+async function createRooms(knex: Knex): Promise<void> {
   await knex.raw(`
     create table rooms (
       id text primary key,
@@ -40,6 +46,9 @@ export async function up(knex: Knex): Promise<void> {
     )`);
   await knex.raw("create index room_members_user on room_members (user_id)");
   await createCounterTable(knex.schema, ROOM_COUNTERS);
+}
+
+async function createMessages(knex: Knex): Promise<void> {
   await knex.raw(`
     create table room_messages (
       id uuid primary key,
@@ -73,6 +82,9 @@ export async function up(knex: Knex): Promise<void> {
       time timestamptz not null,
       primary key (room_id, seq)
     )`);
+}
+
+async function createPresence(knex: Knex): Promise<void> {
   await knex.raw(`
     create table room_presence (
       room_id text not null,

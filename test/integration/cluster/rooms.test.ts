@@ -220,4 +220,26 @@ describe("rooms on a 3-node cluster", () => {
       assert.deepEqual(await inbox("oscar"), [], "the sender is not notified");
     });
   });
+
+  test("a member removed through node A loses the subscription held on node C at once, and gets nothing more", async () => {
+    await withDiagnostics([cl], async () => {
+      await rooms(0).createRoom({ roomId: "c:removal", options: roomOptions() });
+      await rooms(0).addRoomMembers({ roomId: "c:removal", userIds: ["rita", "sam"] });
+      const rita = await connect(2, "rita");
+      // sam is on rita's node: once he has the next message, so would she, had she still been subscribed.
+      const sam = await connect(2, "sam");
+      const rsub = await join(rita, "c:removal");
+      const ssub = await join(sam, "c:removal");
+      await rooms(0).removeRoomMembers({ roomId: "c:removal", userIds: ["rita"] });
+      const ended = await rita.waitFrame((f) => f.unsubscribed?.subscriptionId === rsub.subscriptionId, "unsubscribed on node c");
+      assert.equal(ended.unsubscribed.reason, "UNSUBSCRIBE_REASON_REMOVED");
+      await rooms(0).publishRoomMessages({ messages: [roomMessage({ roomId: "c:removal", content: { after: true } })] });
+      await waitFor(() => roomEvents(sam, ssub.subscriptionId).length === 1, { message: "sam (still a member) gets the message" });
+      const r = await rita.request({ ping: {} });
+      assert.ok(r.ping);
+      assert.deepEqual(roomEvents(rita, rsub.subscriptionId), [], "rita gets nothing more");
+      const again = await rita.request({ join: { roomId: "c:removal" } });
+      assert.equal(again.error?.code, "permission_denied");
+    });
+  });
 });
