@@ -19,6 +19,7 @@ import { BanRepository } from "./storage/ban-repository.js";
 import { migrateLatest, openDatabase } from "./storage/database.js";
 import { NotificationRepository } from "./storage/notification-repository.js";
 import { PresenceRepository } from "./storage/presence-repository.js";
+import { ReadGate } from "./storage/read-gate.js";
 import { RoomRepository } from "./storage/room-repository.js";
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { GrpcServer } from "./transport/grpc/grpc-server.js";
@@ -57,8 +58,11 @@ async function openBroker(config: Config, log: Logger): Promise<{ nats: NatsLink
 
 /** The domain's services over the database's stores and the broker. */
 function domainServices(config: Config, log: Logger, db: Knex, bus: Broker, directory: PresenceDirectory) {
-  const store = new NotificationRepository({ db, maxConcurrentReads: config.database.maxConcurrentReads });
-  const roomStore = new RoomRepository({ db });
+  // One gate for every store's reads (inbox lists and catch-up, room history and catch-up).
+  const max = config.database.maxConcurrentReads;
+  const reads = max === undefined ? undefined : new ReadGate({ max, timeoutMs: 3000 });
+  const store = new NotificationRepository({ db, reads });
+  const roomStore = new RoomRepository({ db, reads });
   const presenceStore = new PresenceRepository({ db });
   const inbox = new InboxService({
     store,

@@ -82,7 +82,7 @@ export class RoomService {
   async delete(roomId: string): Promise<void> {
     checkRoomId("room_id", roomId);
     if (!(await this.#store.delete(roomId))) throw new HeraldError("not_found", `room ${roomId} not found`);
-    this.#endSubscriptions(roomId, [], "room_deleted");
+    await this.#endSubscriptions(roomId, [], "room_deleted");
   }
 
   async get(roomId: string): Promise<Room> {
@@ -100,10 +100,12 @@ export class RoomService {
   /** Removes members; their subscriptions end on every node (`removed`). */
   async removeMembers(roomId: string, userIds: string[]): Promise<number> {
     await this.get(roomId);
-    const removed = await this.#store.removeMembers(roomId, checkUserIds("user_ids", userIds, Limits.maxIdsPerCall));
+    const ids = checkUserIds("user_ids", userIds, Limits.maxIdsPerCall);
+    const removed = await this.#store.removeMembers(roomId, ids);
     const room = await this.#store.get(roomId);
-    // In an open room a removed member may stay subscribed; in a members-only room they may not.
-    if (removed.length > 0 && room?.options.joinPolicy !== "open") this.#endSubscriptions(roomId, removed, "removed");
+    // In an open room a removed member may stay subscribed; in a members-only room they may not. Every
+    // given user's subscriptions end, members or not: a retry after a failed publish ends them then.
+    if (room?.options.joinPolicy !== "open") await this.#endSubscriptions(roomId, ids, "removed");
     return removed.length;
   }
 
@@ -156,7 +158,7 @@ export class RoomService {
       if (!s.duplicate) events.push(messageEvent({ ...r, id: s.id }, s.seq, now));
     });
     await this.#publishEvents(events);
-    for (const e of events) if (e.persistent) void this.#announcer.announce(e.message, rooms.get(e.roomId)!);
+    for (const e of events) if (e.persistent) this.#announcer.announce(e.message, rooms.get(e.roomId)!);
     return results;
   }
 
@@ -285,9 +287,18 @@ export class RoomService {
     if (ephemeralLost) throw new HeraldError("unavailable", "fan-out unavailable: ephemeral messages were not delivered");
   }
 
-  #endSubscriptions(roomId: string, userIds: string[], reason: "removed" | "room_deleted"): void {
-    this.#broker
-      .publish(roomTopic(roomId), { kind: "end_subscriptions", roomId, userIds, reason })
-      .catch((err) => this.#log.warn({ err, roomId }, "ending subscriptions failed"));
+  /**
+   * Ends subscriptions on every node. A failed publish fails the call
+   * (`unavailable`): the change is stored, and its retry publishes again.
+   * Nodes that were cut off from the others re-check their subscriptions when
+   * the link is back (RoomSubscription.resync).
+   */
+  async #endSubscriptions(roomId: string, userIds: string[], reason: "removed" | "room_deleted"): Promise<void> {
+    try {
+      await this.#broker.publish(roomTopic(roomId), { kind: "end_subscriptions", roomId, userIds, reason });
+    } catch (err) {
+      this.#log.warn({ err, roomId }, "ending subscriptions failed");
+      throw new HeraldError("unavailable", "stored, but the room's subscribers could not be told; retry the call");
+    }
   }
 }

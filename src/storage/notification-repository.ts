@@ -27,13 +27,15 @@ export class NotificationRepository implements NotificationStore {
    * `maxConcurrentReads` bounds list, resume and count reads running at once
    * (see ReadGate; keep it below the pool size); unset, reads are not bounded.
    * A read that waits over `readWaitTimeoutMs` (default 3 s) fails `unavailable`.
+   * Or `reads`: a gate shared with other stores (rooms' history reads).
    */
-  constructor(options: { db: Knex; maxConcurrentReads?: number; readWaitTimeoutMs?: number }) {
+  constructor(options: { db: Knex; maxConcurrentReads?: number; readWaitTimeoutMs?: number; reads?: ReadGate }) {
     this.#db = options.db;
     this.#reads =
-      options.maxConcurrentReads === undefined
+      options.reads ??
+      (options.maxConcurrentReads === undefined
         ? undefined
-        : new ReadGate({ max: options.maxConcurrentReads, timeoutMs: options.readWaitTimeoutMs ?? 3000 });
+        : new ReadGate({ max: options.maxConcurrentReads, timeoutMs: options.readWaitTimeoutMs ?? 3000 }));
   }
 
   #read<T>(fn: () => Promise<T>): Promise<T> {

@@ -51,7 +51,8 @@ export enum SystemCode {
   /**
    * SYSTEM_CODE_ROOM_MESSAGE - Stored: a message in a room (with notify_offline) of which the user is a
    * member, while the user had no connection. `content`: room_id, message_id,
-   * seq, sender_id and the message's content.
+   * seq, sender_id and content of the newest message, and count: how many
+   * messages of a burst it stands for (one notification per burst).
    */
   SYSTEM_CODE_ROOM_MESSAGE = -8,
 }

@@ -45,6 +45,7 @@ export class RoomSubscription implements RoomListener {
   /** Resolves true once the subscription is counted in the room's presence (false: it is not). */
   presenceCounted: Promise<boolean> = Promise.resolve(false);
   readonly #session: RoomSessionHandle;
+  readonly #rooms: SessionContext["rooms"];
   readonly #idMember: string;
   readonly #stream: OrderedStream<RoomEvent>;
   readonly #onEnd: (sub: RoomSubscription, reason: UnsubscribeReason) => void;
@@ -63,6 +64,7 @@ export class RoomSubscription implements RoomListener {
     onEnd: (sub: RoomSubscription, reason: UnsubscribeReason) => void;
   }) {
     const { session, ctx, roomId } = options;
+    this.#rooms = ctx.rooms;
     this.roomId = roomId;
     this.userId = session.userId;
     this.sessionId = session.sessionId;
@@ -122,8 +124,22 @@ export class RoomSubscription implements RoomListener {
     if (!this.#ended) this.#onEnd(this, reason);
   }
 
+  /**
+   * After a fan-out outage: a removal or a room delete published meanwhile
+   * may have been lost, so the subscription checks it may still follow the
+   * room (ending itself if not), then re-reads the events it may have missed.
+   */
   resync(): void {
-    if (!this.#ended) this.#stream.resync();
+    if (this.#ended) return;
+    this.#rooms.joinable(this.roomId, this.userId).then(
+      () => this.#stream.resync(),
+      (err: unknown) => {
+        const code = (err as { code?: string }).code;
+        if (code === "permission_denied") this.end("removed");
+        else if (code === "not_found") this.end("room_deleted");
+        else this.#stream.resync();
+      },
+    );
   }
 
   /** Stops every push; false when it had ended already. */

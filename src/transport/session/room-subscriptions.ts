@@ -64,13 +64,16 @@ export class RoomSubscriptions {
       const room = await rooms.joinable(value.roomId, this.#session.userId, "join.room_id");
       if (value.presence && !room.options.presence)
         throw new HeraldError("failed_precondition", "presence is off in this room", { field: "join.presence" });
+      // The session may have closed meanwhile: closeAll has run and would never see this subscription.
+      if (this.#session.isClosed()) throw new HeraldError("aborted", "the connection closed during the join");
       sub = this.#add(value.roomId, value.presence, volatile);
     } finally {
       this.#joining--;
     }
     try {
       await roomHub.add(sub);
-      const room = await rooms.get(value.roomId);
+      // Checked again now that a removal can reach the subscription: one committed before is seen here.
+      const room = await rooms.joinable(value.roomId, this.#session.userId, "join.room_id");
       if (room.options.presence && !sub.ended) sub.presenceCounted = this.#countPresence(sub);
       await sub.presenceCounted;
       if (sub.ended) throw new HeraldError("aborted", "the subscription ended during the join; join again");

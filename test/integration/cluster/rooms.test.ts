@@ -215,6 +215,7 @@ describe("rooms on a 3-node cluster", () => {
         seq: 1,
         sender_id: "oscar",
         content: { text: "while you were away" },
+        count: 1,
       });
       assert.deepEqual(await inbox("olga"), [], "olga was connected (to node c): nothing stored");
       assert.deepEqual(await inbox("oscar"), [], "the sender is not notified");

@@ -49,6 +49,7 @@ describe("room messages for members who are offline (one node, PGlite)", () => {
       seq: 1,
       sender_id: "ann",
       content: { text: "are you there?" },
+      count: 1,
     });
     assert.deepEqual(await listAll(h.rpc, "ann"), [], "the sender is not notified");
 
