@@ -4,7 +4,7 @@
  * bench/results/<scenario>.{json,svg,md}; see docs/benchmarks.md.
  *
  * Options (flag or BENCH_<NAME> env): --scenarios (default
- * broadcast-1000,broadcast-10000,targeted,latency,idle,growth), --systems
+ * broadcast-1000,broadcast-10000,targeted,latency,idle,growth,room), --systems
  * (herald,raw,socketio,pg), --watchdog-min (default 30). Each scenario's own
  * options apply too; run from here, scenario 3 defaults to --latency-seconds 10
  * per configuration (30 alone), scenario 4 to --idle-connections 50,000 and
@@ -20,8 +20,9 @@ import { runTargeted, targetedParamsFromArgs, type TargetedParams } from "./scen
 import { latencyParamsFromArgs, runLatency, type LatencyParams } from "./scenarios/latency-fixed-rate.js";
 import { idleParamsFromArgs, runIdle, type IdleParams } from "./scenarios/idle-connections.js";
 import { growthParamsFromArgs, runGrowth, type GrowthParams } from "./scenarios/cost-growth.js";
+import { roomParamsFromArgs, runRoom, type RoomParams } from "./scenarios/room.js";
 
-const SCENARIOS = ["broadcast-1000", "broadcast-10000", "targeted", "latency", "idle", "growth"] as const;
+const SCENARIOS = ["broadcast-1000", "broadcast-10000", "targeted", "latency", "idle", "growth", "room"] as const;
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -71,6 +72,12 @@ async function main(): Promise<void> {
           systems: systems.filter((x) => x === "herald" || x === "pg") as GrowthParams["systems"],
         };
         await runGrowth(p);
+      } else if (s === "room") {
+        const p: RoomParams = {
+          ...roomParamsFromArgs({ clients: 1_000 }),
+          systems: systems.filter((x) => x === "herald" || x === "raw") as RoomParams["systems"],
+        };
+        await runRoom(p);
       } else failures.push(`unknown scenario ${s} (known: ${SCENARIOS.join(", ")})`);
     } catch (err) {
       failures.push(`${s}: ${err instanceof Error ? err.message : String(err)}`);

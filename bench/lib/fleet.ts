@@ -15,6 +15,8 @@ export interface FleetOptions {
   localAddresses: string[];
   jwtSecret?: string;
   userPrefix?: string;
+  /** Adapter `room`: the room every client joins, and whether it asks for presence events. */
+  room?: { roomId: string; presence: boolean };
   /** Keep connections after a completed phase (multi-phase runs). */
   stay?: boolean;
   connectTimeoutMs?: number;
@@ -37,6 +39,7 @@ interface DoneLine {
   connected: number;
   received: number;
   warmupReceived: number;
+  presenceReceived?: number;
   expected: number | null;
   perClientMin: number;
   perClientMax: number;
@@ -53,6 +56,8 @@ export interface FleetSummary {
   received: number;
   expected: number;
   warmupReceived: number;
+  /** Room `presenceEvent` pushes received (adapter `room`). */
+  presenceReceived: number;
   perClientMin: number;
   perClientMax: number;
   closedDuringRun: number;
@@ -104,6 +109,7 @@ export class Fleet {
         `${o.label}#${p}`,
       ];
       if (o.stay) args.push("--stay");
+      if (o.room) args.push("--room", o.room.roomId, ...(o.room.presence ? ["--room-presence"] : []));
       if (o.connectConcurrency !== undefined) args.push("--connect-concurrency", String(o.connectConcurrency));
       children.push(
         spawnTs("bench/load/ws-clients.ts", {
@@ -171,6 +177,7 @@ export class Fleet {
       received: 0,
       expected: 0,
       warmupReceived: 0,
+      presenceReceived: 0,
       perClientMin: Number.POSITIVE_INFINITY,
       perClientMax: 0,
       closedDuringRun: 0,
@@ -186,6 +193,7 @@ export class Fleet {
       s.received += d.received;
       s.expected += d.expected ?? 0;
       s.warmupReceived += d.warmupReceived;
+      s.presenceReceived += d.presenceReceived ?? 0;
       s.perClientMin = Math.min(s.perClientMin, d.perClientMin);
       s.perClientMax = Math.max(s.perClientMax, d.perClientMax);
       s.closedDuringRun += d.closedDuringRun;

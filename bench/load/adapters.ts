@@ -14,8 +14,16 @@ export interface Stamp {
   i: number;
 }
 
-export type AdapterName = "raw" | "socketio" | "herald";
-export const ADAPTERS: readonly AdapterName[] = ["raw", "socketio", "herald"];
+/** `room`: a Herald session that, once authenticated, joins one room and counts as up on the join reply. */
+export type AdapterName = "raw" | "socketio" | "herald" | "room";
+export const ADAPTERS: readonly AdapterName[] = ["raw", "socketio", "herald", "room"];
+
+/** What a `room` client joins: `{"id":1,"join":{"roomId":...,"presence":...}}` after its session opens. */
+export interface RoomJoin {
+  roomId: string;
+  /** Ask for presence_event pushes (the room must have presence on). */
+  presence: boolean;
+}
 
 export interface ClientSpec {
   index: number;
@@ -24,12 +32,16 @@ export interface ClientSpec {
   url: string;
   localAddress?: string;
   connectTimeoutMs: number;
+  /** The room a `room` client joins (required for that adapter). */
+  room?: RoomJoin;
 }
 
 export interface Handlers {
   /** Called with the receive time (bench clock) taken as the frame arrived. */
   onStamps(recvMs: number, stamps: Stamp[]): void;
   onClose(): void;
+  /** A room's `presenceEvent` push arrived (room clients that asked for them). */
+  onPresence?(): void;
 }
 
 export interface Connection {
@@ -44,12 +56,20 @@ function isStamp(c: unknown): c is Stamp {
  * Stamps in Herald's push envelope, which the baselines send too so payload
  * sizes match: `{"notification":{..., "content":{"t":..,"i":..}, ...}}`. Also
  * accepts a batched `{"notifications":[...]}` should the gateway ever coalesce
- * several into one frame. Anything else (hello, ack, pong) carries no stamp.
+ * several into one frame, and a room's
+ * `{"roomEvent":{"subscriptionId":..,"event":{..,"message":{..,"content":{"t":..,"i":..}}}}}`.
+ * Anything else (hello, ack, pong) carries no stamp.
  */
 export function stampsOf(msg: unknown): Stamp[] {
   if (typeof msg !== "object" || msg === null) return [];
-  const m = msg as { notification?: { content?: unknown }; notifications?: { content?: unknown }[] };
+  const m = msg as {
+    notification?: { content?: unknown };
+    notifications?: { content?: unknown }[];
+    roomEvent?: { event?: { message?: { content?: unknown } } };
+  };
   if (m.notification && isStamp(m.notification.content)) return [m.notification.content];
+  const roomContent = m.roomEvent?.event?.message?.content;
+  if (roomContent !== undefined) return isStamp(roomContent) ? [roomContent] : [];
   if (Array.isArray(m.notifications)) return m.notifications.map((n) => n?.content).filter(isStamp);
   return [];
 }
@@ -69,7 +89,10 @@ export function mintToken(secret: string, userId: string, ttlSec = 3_600): Promi
  * `awaitSession` (Herald) the connection counts as up only once the gateway
  * says the session is open, i.e. on its `{"authenticate":{...}}` frame (sent
  * after the token is verified and the connection is attached to its user);
- * an `{"error":{...}}` frame or a close before that is a failed connect.
+ * an `{"error":{...}}` frame or a close before that is a failed connect. With
+ * `spec.room` (the `room` adapter) the client then sends
+ * `{"id":1,"join":{"roomId":...}}` and is up on the `{"id":1,"join":{...}}`
+ * reply, i.e. once it is subscribed; an error reply is a failed connect.
  */
 function connectWs(spec: ClientSpec, h: Handlers, now: () => number, awaitSession: boolean): Promise<Connection> {
   return new Promise((resolve, reject) => {
@@ -94,6 +117,13 @@ function connectWs(spec: ClientSpec, h: Handlers, now: () => number, awaitSessio
       ws.terminate();
       reject(err);
     };
+    const onSetupFrame = (msg: object) => {
+      if ("error" in msg) fail(new Error(`gateway error frame: ${JSON.stringify((msg as { error: unknown }).error)}`));
+      else if ("authenticate" in msg) {
+        if (!spec.room) up();
+        else ws.send(JSON.stringify({ id: 1, join: { roomId: spec.room.roomId, presence: spec.room.presence } }));
+      } else if ("join" in msg && (msg as { id?: unknown }).id === 1) up();
+    };
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       const recv = now();
       if (isBinary) return;
@@ -105,10 +135,9 @@ function connectWs(spec: ClientSpec, h: Handlers, now: () => number, awaitSessio
       }
       const stamps = stampsOf(msg);
       if (stamps.length) h.onStamps(recv, stamps);
-      else if (!open && awaitSession && typeof msg === "object" && msg !== null) {
-        if ("authenticate" in msg) up();
-        else if ("error" in msg) fail(new Error(`gateway error frame: ${JSON.stringify((msg as { error: unknown }).error)}`));
-      }
+      else if (typeof msg !== "object" || msg === null) return;
+      else if ("presenceEvent" in msg) h.onPresence?.();
+      else if (!open && awaitSession) onSetupFrame(msg);
     });
     ws.once("open", () => {
       if (!awaitSession) up();
@@ -156,5 +185,7 @@ function connectSocketIo(spec: ClientSpec, h: Handlers, now: () => number): Prom
 }
 
 export function connect(adapter: AdapterName, spec: ClientSpec, h: Handlers, now: () => number): Promise<Connection> {
-  return adapter === "socketio" ? connectSocketIo(spec, h, now) : connectWs(spec, h, now, adapter === "herald");
+  if (adapter === "socketio") return connectSocketIo(spec, h, now);
+  if (adapter === "room" && !spec.room) return Promise.reject(new Error("the room adapter needs a room to join"));
+  return connectWs(spec, h, now, adapter === "herald" || adapter === "room");
 }

@@ -18,6 +18,11 @@
  * URL placeholders: `{user}` (user id) and `{token}` (HS256 JWT, sub = user id,
  * signed with --jwt-secret or BENCH_JWT_SECRET), e.g. Herald's
  * `ws://127.0.0.1:PORT/ws?token={token}`.
+ *
+ * `--adapter room --room R [--room-presence]`: every client joins room R once
+ * its session is open (asking for presence events with --room-presence) and
+ * counts as connected on the join reply; `roomEvent` pushes are read like
+ * notifications, and `presenceEvent` pushes are counted (`presenceReceived`).
  */
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -40,6 +45,8 @@ const { values } = parseArgs({
     "max-run-ms": { type: "string", default: "600000" },
     name: { type: "string", default: "clients" },
     stay: { type: "boolean", default: false },
+    room: { type: "string" },
+    "room-presence": { type: "boolean", default: false },
   },
 });
 
@@ -59,6 +66,8 @@ const connectTimeoutMs = Number(values["connect-timeout-ms"]);
 const maxRunMs = Number(values["max-run-ms"]);
 const secret = values["jwt-secret"] ?? process.env.BENCH_JWT_SECRET ?? "";
 if (url.includes("{token}") && secret === "") throw new Error("{token} in --url needs --jwt-secret or BENCH_JWT_SECRET");
+if (adapter === "room" && !values.room) throw new Error("--adapter room needs --room");
+const room = values.room ? { roomId: values.room, presence: values["room-presence"] } : undefined;
 
 const out = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...o, name: values.name })}\n`);
 
@@ -68,6 +77,7 @@ const conns: (Connection | undefined)[] = new Array(clients);
 let phase = 0;
 let received = 0;
 let warmupReceived = 0;
+let presenceReceived = 0;
 let firstRecv = Number.NaN;
 let lastRecv = Number.NaN;
 let closedDuringRun = 0;
@@ -98,6 +108,7 @@ function startPhase(expectPerClientNow: number): void {
   perClient = new Uint32Array(clients);
   received = 0;
   warmupReceived = 0;
+  presenceReceived = 0;
   firstRecv = Number.NaN;
   lastRecv = Number.NaN;
   expectedTotal = expectPerClientNow > 0 ? connected * expectPerClientNow : Number.POSITIVE_INFINITY;
@@ -122,6 +133,7 @@ function phaseDone(reason: "complete" | "stop" | "timeout"): void {
     connected,
     received,
     warmupReceived,
+    presenceReceived,
     expected: Number.isFinite(expectedTotal) ? expectedTotal : null,
     perClientMin: connected ? min : 0,
     perClientMax: max,
@@ -171,9 +183,19 @@ async function main(): Promise<void> {
         url: url.replaceAll("{user}", encodeURIComponent(userId)).replaceAll("{token}", tokens?.[k] ?? ""),
         localAddress: localAddresses.length ? localAddresses[k % localAddresses.length] : undefined,
         connectTimeoutMs,
+        room,
       };
       try {
-        conns[k] = await connect(adapter, spec, { onStamps: (recv, s) => onStamps(k, recv, s), onClose: () => closedDuringRun++ }, nowMs);
+        conns[k] = await connect(
+          adapter,
+          spec,
+          {
+            onStamps: (recv, s) => onStamps(k, recv, s),
+            onClose: () => closedDuringRun++,
+            onPresence: () => presenceReceived++,
+          },
+          nowMs,
+        );
         connected++;
       } catch (err) {
         failed++;

@@ -1,0 +1,285 @@
+/**
+ * Rooms: one room with N subscribers, messages published by a backend and
+ * delivered to all of them; deliveries/s and send->receive latency for Herald
+ * (ephemeral and persistent messages) beside the raw `ws` broadcast baseline
+ * of scenario 1 in the same run, each as fast as possible and at a fixed rate.
+ * Then presence churn: joins + leaves per second the node answers while the
+ * room (presence on) holds its N subscribers.
+ *
+ *   npm run bench:room                        # 1,000 subscribers x 200 messages
+ *   npm run bench:room -- --clients 10000     # 10,000 subscribers x 20 messages
+ *
+ * Options (flag or BENCH_<NAME> env): --clients, --messages (default 200,000 /
+ * clients, at least 20), --fixed-rate (messages/s of the paced runs, default
+ * 1,000), --batch (messages per PublishRoomMessages call, default 1),
+ * --in-flight (calls outstanding when as fast as possible, default 4),
+ * --modes (ephemeral,persistent), --systems (herald,raw), --warmup,
+ * --client-procs, --source-addresses, --repeat (runs per configuration,
+ * interleaved; the median by deliveries/s is reported), --max-foreign /
+ * --retries (as scenario 1), --churn-seconds (0 = no churn run, default 10),
+ * --churn-connections (default 100), --churn-watchers (subscribers asking for
+ * presence events, default min(1,000, clients)).
+ */
+import { runIfMain, listOpt, numOpt } from "../lib/args.js";
+import { nowMs } from "../lib/clock.js";
+import { machineInfo } from "../lib/machine.js";
+import { quietRun } from "../lib/noise.js";
+import { runHeraldChurn, runHeraldRoom } from "../lib/room-herald.js";
+import { report, type FigureDef, type ScenarioResult, type SystemResult } from "../lib/results.js";
+import { type BroadcastParams, runBaseline } from "./broadcast.js";
+
+type Mode = "ephemeral" | "persistent";
+
+export interface RoomParams {
+  clients: number;
+  messages: number;
+  fixedRate: number;
+  batch: number;
+  inFlight: number;
+  modes: Mode[];
+  systems: ("herald" | "raw")[];
+  warmup: number;
+  clientProcs: number;
+  sourceAddresses: number;
+  repeat: number;
+  maxForeign: number;
+  retries: number;
+  churnSeconds: number;
+  churnConnections: number;
+  churnWatchers: number;
+}
+
+export function roomParamsFromArgs(override: { clients?: number } = {}): RoomParams {
+  const clients = override.clients ?? numOpt("clients", 1_000);
+  return {
+    clients,
+    messages:
+      override.clients !== undefined
+        ? Math.max(20, Math.round(200_000 / clients))
+        : numOpt("messages", Math.max(20, Math.round(200_000 / clients))),
+    fixedRate: numOpt("fixed-rate", 1_000),
+    batch: Math.max(1, numOpt("batch", 1)),
+    inFlight: Math.max(1, numOpt("in-flight", 4)),
+    modes: listOpt("modes", ["ephemeral", "persistent"]) as Mode[],
+    systems: listOpt("systems", ["herald", "raw"]).filter((s) => s === "herald" || s === "raw") as RoomParams["systems"],
+    warmup: numOpt("warmup", 10),
+    clientProcs: numOpt("client-procs", 1),
+    sourceAddresses: numOpt("source-addresses", Math.max(1, Math.ceil(clients / 5_000))),
+    repeat: Math.max(1, numOpt("repeat", 1)),
+    maxForeign: numOpt("max-foreign", 0.1),
+    retries: numOpt("retries", 2),
+    churnSeconds: numOpt("churn-seconds", 10),
+    churnConnections: Math.max(1, numOpt("churn-connections", 100)),
+    churnWatchers: Math.min(clients, numOpt("churn-watchers", 1_000)),
+  };
+}
+
+interface Pace {
+  key: string;
+  label: string;
+  /** Messages/s; 0 = as fast as possible. */
+  rate: number;
+}
+
+interface Config extends Pace {
+  mode: Mode;
+}
+
+function paces(p: RoomParams): Pace[] {
+  return [
+    { key: "fast", label: "as fast as possible", rate: 0 },
+    { key: "fixed", label: `${p.fixedRate.toLocaleString("en-US")}/s`, rate: p.fixedRate },
+  ];
+}
+
+function configs(p: RoomParams): Config[] {
+  return paces(p).flatMap((pace) =>
+    p.modes.map((mode) => ({ ...pace, key: `${pace.key}_${mode}`, label: `${mode}, ${pace.label}`, mode })),
+  );
+}
+
+const PER_CONFIG: (Omit<FigureDef, "key"> & { k: string })[] = [
+  { k: "deliveriesPerSec", label: "deliveries/s", unit: "/s", better: "higher" },
+  { k: "p50", label: "latency p50", unit: "ms", better: "lower" },
+  { k: "p99", label: "latency p99", unit: "ms", better: "lower" },
+  { k: "p999", label: "latency p99.9", unit: "ms", better: "lower" },
+  { k: "max", label: "latency max", unit: "ms", better: "lower" },
+  { k: "delivered", label: "delivered (of clients x messages)", unit: "count", better: "higher" },
+  { k: "serverCpuMsPer1k", label: "server CPU per 1,000 deliveries", unit: "ms", better: "lower" },
+];
+
+const CHURN: FigureDef[] = [
+  { key: "churn_opsPerSec", label: "presence churn: joins + leaves/s", unit: "/s", better: "higher" },
+  { key: "churn_joinP50", label: "presence churn: join reply p50", unit: "ms", better: "lower" },
+  { key: "churn_joinP99", label: "presence churn: join reply p99", unit: "ms", better: "lower" },
+  { key: "churn_leaveP50", label: "presence churn: leave reply p50", unit: "ms", better: "lower" },
+  { key: "churn_leaveP99", label: "presence churn: leave reply p99", unit: "ms", better: "lower" },
+  { key: "churn_presencePerSec", label: "presence churn: presence pushes delivered/s", unit: "/s", better: "higher" },
+  {
+    key: "churn_presenceShare",
+    label: "presence churn: presence pushes delivered, % of joins+leaves x watchers",
+    unit: "%",
+    better: "higher",
+  },
+  { key: "churn_serverCpuPct", label: "presence churn: server CPU, % of one core", unit: "%", better: "lower" },
+  { key: "churn_errors", label: "presence churn: error replies", unit: "count", better: "lower" },
+];
+
+export function figureDefs(p: RoomParams): FigureDef[] {
+  return [
+    ...configs(p).flatMap((c) =>
+      PER_CONFIG.map((f) => ({ key: `${c.key}_${f.k}`, label: `${c.label}: ${f.label}`, unit: f.unit, better: f.better })),
+    ),
+    ...(p.churnSeconds > 0 ? CHURN : []),
+  ];
+}
+
+function rawParams(p: RoomParams, rate: number): BroadcastParams {
+  return { ...p, rate, heraldInFlight: p.inFlight, systems: ["raw"] };
+}
+
+/** The run with the median deliveries/s of the ok ones (all runs kept in its details). */
+function pickMedian(all: SystemResult[]): SystemResult {
+  const ok = all.filter((r) => r.status === "ok").sort((a, b) => (a.figures.deliveriesPerSec ?? 0) - (b.figures.deliveriesPerSec ?? 0));
+  if (ok.length === 0) return all[all.length - 1]!;
+  const median = ok[Math.floor((ok.length - 1) / 2)]!;
+  if (all.length > 1)
+    median.details = {
+      ...median.details,
+      reported: `median of ${ok.length} by deliveries/s`,
+      runs: all.map((r) => ({ status: r.status, ...r.figures })),
+    };
+  return median;
+}
+
+/** A note with its repeated parts dropped (a run's own noise note and quietRun's say the same). */
+function uniqueParts(note: string): string {
+  return [...new Set(note.split("; "))].join("; ");
+}
+
+function say(r: SystemResult): void {
+  const f = r.figures;
+  const what =
+    f.opsPerSec !== undefined
+      ? `${Math.round(f.opsPerSec).toLocaleString("en-US")} joins+leaves/s, join p99 ${f.joinP99?.toFixed(1)} ms`
+      : `${Math.round(f.deliveriesPerSec ?? 0).toLocaleString("en-US")} deliveries/s, p99 ${f.p99?.toFixed(1)} ms`;
+  process.stdout.write(` ${r.status}${r.status === "ok" ? ` (${what})` : ""}${r.note ? `: ${r.note}` : ""}\n`);
+}
+
+function verdicts(herald: SystemResult, raw: SystemResult | undefined, p: RoomParams): string[] {
+  if (raw?.status !== "ok" || herald.status !== "ok") return [];
+  return configs(p)
+    .filter((c) => c.rate === 0 && herald.figures[`${c.key}_deliveriesPerSec`] !== undefined)
+    .map((c) => {
+      const d = herald.figures[`${c.key}_deliveriesPerSec`]! / raw.figures[`${c.key}_deliveriesPerSec`]!;
+      const l = herald.figures[`${c.key}_p99`]! / raw.figures[`${c.key}_p99`]!;
+      return `target (${c.label}): deliveries/s ${d.toFixed(2)}x raw ws (>= 0.9x ${d >= 0.9 ? "met" : "NOT met"}), p99 ${l.toFixed(2)}x raw ws (<= 1.5x ${l <= 1.5 ? "met" : "NOT met"})`;
+    });
+}
+
+export async function runRoom(p: RoomParams): Promise<ScenarioResult> {
+  const started = new Date();
+  const t0 = nowMs();
+  process.stdout.write(
+    `\n-- rooms: one room, ${p.clients.toLocaleString("en-US")} subscribers x ${p.messages} messages (${p.batch} per call)\n`,
+  );
+  const quiet = (run: () => Promise<SystemResult>) =>
+    quietRun(run, {
+      maxForeign: p.maxForeign,
+      retries: p.retries,
+      onRetry: (f) => process.stdout.write(` disturbed (${Math.round(f * 100)}% of CPU to other work), again...`),
+    });
+  const heraldRuns = new Map<string, SystemResult[]>(configs(p).map((c) => [c.key, []]));
+  const rawRuns = new Map<string, SystemResult[]>(paces(p).map((x) => [x.key, []]));
+  for (let round = 0; round < p.repeat; round++)
+    for (const pace of paces(p)) {
+      if (p.systems.includes("herald"))
+        for (const c of configs(p).filter((x) => x.rate === pace.rate)) {
+          process.stdout.write(`   herald ${c.label}...`);
+          const r = await quiet(() => runHeraldRoom({ ...p, rate: c.rate, persistent: c.mode === "persistent" }));
+          say(r);
+          heraldRuns.get(c.key)!.push(r);
+        }
+      if (p.systems.includes("raw")) {
+        process.stdout.write(`   raw ws ${pace.label}...`);
+        const r = await quiet(() => runBaseline("raw", rawParams(p, pace.rate)));
+        say(r);
+        rawRuns.get(pace.key)!.push(r);
+      }
+    }
+  let churn: SystemResult | undefined;
+  if (p.systems.includes("herald") && p.churnSeconds > 0) {
+    process.stdout.write(`   herald presence churn (${p.churnConnections} connections, ${p.churnWatchers} watching)...`);
+    churn = await quiet(() => runHeraldChurn(p));
+    say(churn);
+  }
+
+  const herald: SystemResult = { name: "Herald", status: "skipped", note: "not selected (--systems)", figures: {}, chart: [], details: {} };
+  const notes: string[] = [];
+  for (const c of configs(p)) {
+    const runs = heraldRuns.get(c.key)!;
+    if (runs.length === 0) continue;
+    const r = pickMedian(runs);
+    if (r.status === "ok") {
+      for (const [k, v] of Object.entries(r.figures)) herald.figures[`${c.key}_${k}`] = v;
+      if (r.latency) herald.chart!.push({ name: `Herald ${c.label}`, summary: r.latency });
+    }
+    if (r.note) notes.push(`${c.label}: ${r.status === "ok" ? "" : `${r.status}, `}${uniqueParts(r.note)}`);
+    herald.details![c.key] = { status: r.status, note: r.note, latency: r.latency, ...r.details };
+  }
+  if (churn) {
+    if (churn.status === "ok") for (const [k, v] of Object.entries(churn.figures)) herald.figures[`churn_${k}`] = v;
+    herald.chart!.push(...(churn.chart ?? []));
+    if (churn.note) notes.push(`presence churn: ${churn.status === "ok" ? "" : `${churn.status}, `}${churn.note}`);
+    herald.details!.churn = { status: churn.status, note: churn.note, ...churn.details };
+  }
+  if (p.systems.includes("herald")) {
+    herald.status = Object.keys(herald.figures).length > 0 ? "ok" : "failed";
+    herald.note = notes.join("; ") || undefined;
+    herald.latency = herald.chart![0]?.summary;
+  }
+  const baselines: SystemResult[] = [];
+  if (p.systems.includes("raw")) {
+    const raw: SystemResult = { name: "raw ws", status: "failed", figures: {}, chart: [], details: {} };
+    const rawNotes: string[] = [];
+    for (const pace of paces(p)) {
+      const r = pickMedian(rawRuns.get(pace.key)!);
+      if (r.status === "ok") {
+        raw.status = "ok";
+        raw.latency ??= r.latency;
+        if (r.latency) raw.chart!.push({ name: `raw ws ${pace.label}`, summary: r.latency });
+        // One raw run per pace stands beside both of Herald's modes.
+        for (const m of p.modes) for (const [k, v] of Object.entries(r.figures)) raw.figures[`${pace.key}_${m}_${k}`] = v;
+      }
+      if (r.note) rawNotes.push(`${pace.label}: ${uniqueParts(r.note)}`);
+      raw.details![pace.key] = { status: r.status, note: r.note, latency: r.latency, ...r.details };
+    }
+    raw.note = rawNotes.join("; ") || undefined;
+    baselines.push(raw);
+  }
+  const result: ScenarioResult = {
+    scenario: `room-${p.clients}`,
+    title: `Room fan-out: ${p.clients.toLocaleString("en-US")} subscribers x ${p.messages} messages`,
+    startedAt: started.toISOString(),
+    durationSec: Math.round((nowMs() - t0) / 100) / 10,
+    machine: machineInfo(),
+    params: { ...p },
+    figures: figureDefs(p),
+    herald,
+    baselines,
+    notes: [
+      `Herald: one room (JOIN_POLICY_OPEN), every client joined it; one PublishRoomMessages call per ${p.batch} message(s), content {t, i} with t stamped by the backend just before the call; as fast as possible = ${p.inFlight} calls in flight, fixed rate = calls paced at ${p.fixedRate.toLocaleString("en-US")} messages/s. Latency includes the RPC (and, persistent, the commit).`,
+      "raw ws: scenario 1's server, every client gets every message (one encode per message, the same buffer to every socket), t stamped in the server as it writes; one run per pace, shown beside both modes.",
+      ...(p.churnSeconds > 0
+        ? [
+            `Presence churn: the room with presence on holds ${p.clients.toLocaleString("en-US")} subscriptions, ${p.churnWatchers.toLocaleString("en-US")} of them asking for presence events; ${p.churnConnections} further sessions (distinct users) join and leave in a closed loop for ${p.churnSeconds} s (per-connection request limit lifted); every join and leave is a presence change pushed to the watchers.`,
+          ]
+        : []),
+      ...verdicts(herald, baselines[0], p),
+    ],
+  };
+  report(result);
+  return result;
+}
+
+runIfMain(import.meta.url, () => runRoom(roomParamsFromArgs()));
