@@ -3,6 +3,9 @@ import type { Broker } from "./ports.js";
 import type { PresenceStore } from "./room-ports.js";
 import { roomTopic } from "./topic.js";
 
+/** Every this many beats (and at start), rows of nodes without any heartbeat are swept too (a full scan). */
+const ORPHAN_EVERY = 30;
+
 /**
  * Keeps room presence true when nodes die. Every node records a heartbeat
  * every `beatMs` and, on the same tick, forgets nodes whose heartbeat is older
@@ -11,6 +14,9 @@ import { roomTopic } from "./topic.js";
  * without a goodbye is forgotten within `staleMs + beatMs` (4 s by default).
  * At start a node first forgets its own rows (a restart under the same node
  * id must not inherit the dead process's presence); at stop it removes them.
+ * Rows left by a node without a heartbeat row (a join that landed after its
+ * last sweep at shutdown) are swept at start and every 30 beats. Nodes
+ * compare heartbeats with their own clocks: keep them within ~1 s (NTP).
  */
 export class PresenceKeeper {
   readonly #store: PresenceStore;
@@ -20,6 +26,7 @@ export class PresenceKeeper {
   readonly #beatMs: number;
   readonly #staleMs: number;
   #timer: NodeJS.Timeout | undefined;
+  #ticks = 0;
   #running: Promise<void> = Promise.resolve();
 
   constructor(options: { store: PresenceStore; broker: Broker; nodeId: string; log: Logger; beatMs?: number; staleMs?: number }) {
@@ -33,7 +40,7 @@ export class PresenceKeeper {
 
   /** Forgets this node's earlier rows, beats once, then starts the timer (which does not keep the process alive). */
   async start(): Promise<void> {
-    await this.#sweep(this.#nodeId);
+    await this.#sweep(this.#nodeId, true);
     await this.#store.beat(this.#nodeId, new Date());
     this.#timer = setInterval(() => {
       this.#running = this.#tick();
@@ -51,15 +58,15 @@ export class PresenceKeeper {
   async #tick(): Promise<void> {
     try {
       await this.#store.beat(this.#nodeId, new Date());
-      await this.#sweep();
+      await this.#sweep(undefined, ++this.#ticks % ORPHAN_EVERY === 0);
     } catch (err) {
       this.#log.warn({ err }, "presence heartbeat failed");
     }
   }
 
-  async #sweep(alsoNode?: string): Promise<void> {
+  async #sweep(alsoNode?: string, orphans = false): Promise<void> {
     try {
-      const left = await this.#store.sweep(new Date(Date.now() - this.#staleMs), alsoNode);
+      const left = await this.#store.sweep(new Date(Date.now() - this.#staleMs), alsoNode, orphans);
       for (const l of left) {
         await this.#broker
           .publish(roomTopic(l.roomId), {

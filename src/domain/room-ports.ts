@@ -88,8 +88,9 @@ export interface PresenceStore {
   beat(nodeId: string, now: Date): Promise<void>;
   /**
    * Forgets nodes not seen since `staleBefore` (and `nodeId`'s own rows when
-   * asked to, at shutdown); returns the (room, user) pairs that left, each with
-   * the room's user count after.
+   * asked to, at shutdown; with `orphans`, rows of nodes that have no
+   * heartbeat at all, a full scan); returns the (room, user) pairs that left,
+   * each with the room's user count after.
    */
-  sweep(staleBefore: Date, alsoNode?: string): Promise<Array<{ roomId: string; userId: string; userCount: number }>>;
+  sweep(staleBefore: Date, alsoNode?: string, orphans?: boolean): Promise<Array<{ roomId: string; userId: string; userCount: number }>>;
 }

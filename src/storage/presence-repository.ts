@@ -71,7 +71,11 @@ export class PresenceRepository implements PresenceStore {
    * that this sweep's deletes left with no row. A pair deleted by a concurrent
    * sweep is that sweep's to report: each leave is reported once.
    */
-  async sweep(staleBefore: Date, alsoNode?: string): Promise<Array<{ roomId: string; userId: string; userCount: number }>> {
+  async sweep(
+    staleBefore: Date,
+    alsoNode?: string,
+    orphans = false,
+  ): Promise<Array<{ roomId: string; userId: string; userCount: number }>> {
     return withDb(() =>
       this.#db.transaction(async (trx) => {
         const { rows: beats } = await trx.raw(
@@ -82,6 +86,13 @@ export class PresenceRepository implements PresenceStore {
         );
         const nodes = new Set((beats as Array<{ node_id: string }>).map((b) => b.node_id));
         if (alsoNode !== undefined) nodes.add(alsoNode);
+        if (orphans) {
+          // Rows of a node without a heartbeat (a +1 that landed after its last sweep at shutdown).
+          const { rows } = await trx.raw(
+            "select distinct node_id from room_presence p where not exists (select 1 from node_heartbeats h where h.node_id = p.node_id)",
+          );
+          for (const r of rows as Array<{ node_id: string }>) nodes.add(r.node_id);
+        }
         if (nodes.size === 0) return [];
         const list = JSON.stringify([...nodes]);
         const ofNodes = "node_id in (select value from json_array_elements_text(?::json))";

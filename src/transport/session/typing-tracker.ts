@@ -8,50 +8,44 @@
  */
 export const TYPING_TIMEOUT_MS = 5000;
 
-interface Typist {
-  timer: NodeJS.Timeout;
-  /** The session that started it (not told of it, nor of its end). */
-  exceptSessionId: string;
-}
-
 /**
- * Typing state of one room's users as this node sees it (the receiving side):
- * forwards a start only when a user goes from not typing to typing (a refresh
- * only re-arms the timeout), a stop only when the user was typing, and emits a
- * stop by itself when a start was neither refreshed nor stopped within
- * `timeoutMs`. So subscribers see each change once, and never "is typing"
- * forever.
+ * Typing state of one room's users as this node sees it (the receiving side),
+ * kept per user and connection: a user is typing while at least one of their
+ * connections is. A start is forwarded only when the user goes from not
+ * typing to typing (a refresh only re-arms that connection's timeout), a stop
+ * only when their last typing connection stops or times out (a connection
+ * that stops while another still types changes nothing). So subscribers see
+ * each change once, and never "is typing" forever.
  */
 export class TypingTracker {
   readonly #timeoutMs: number;
   readonly #emit: (userId: string, typing: boolean, exceptSessionId: string) => void;
-  readonly #typists = new Map<string, Typist>();
+  /** user -> their typing sessions, each with its timeout. */
+  readonly #typists = new Map<string, Map<string, NodeJS.Timeout>>();
 
-  /** `emit` tells the room's local subscribers (except the session `exceptSessionId`). */
+  /** `emit` tells the room's local subscribers (except the session `exceptSessionId`, whose change it was). */
   constructor(options: { emit: (userId: string, typing: boolean, exceptSessionId: string) => void; timeoutMs?: number }) {
     this.#emit = options.emit;
     this.#timeoutMs = options.timeoutMs ?? TYPING_TIMEOUT_MS;
   }
 
-  /** A typing start, refresh or stop from the room's topic. */
-  typing(userId: string, typing: boolean, exceptSessionId: string): void {
-    const current = this.#typists.get(userId);
-    if (!typing) {
-      if (!current) return;
-      clearTimeout(current.timer);
-      this.#typists.delete(userId);
-      this.#emit(userId, false, exceptSessionId);
+  /** A typing start, refresh or stop of one of `userId`'s sessions, from the room's topic. */
+  typing(userId: string, typing: boolean, sessionId: string): void {
+    const sessions = this.#typists.get(userId);
+    if (!typing) return this.#stop(userId, sessionId);
+    const timer = sessions?.get(sessionId);
+    if (timer) {
+      timer.refresh();
       return;
     }
-    if (current) {
-      current.timer.refresh();
-      current.exceptSessionId = exceptSessionId;
+    const t = setTimeout(() => this.#stop(userId, sessionId), this.#timeoutMs);
+    t.unref();
+    if (sessions) {
+      sessions.set(sessionId, t);
       return;
     }
-    const timer = setTimeout(() => this.#timeout(userId), this.#timeoutMs);
-    timer.unref();
-    this.#typists.set(userId, { timer, exceptSessionId });
-    this.#emit(userId, true, exceptSessionId);
+    this.#typists.set(userId, new Map([[sessionId, t]]));
+    this.#emit(userId, true, sessionId);
   }
 
   /** Users shown as typing now. */
@@ -61,14 +55,19 @@ export class TypingTracker {
 
   /** Forgets every user without telling anyone (the room has no local subscriber left). */
   clear(): void {
-    for (const t of this.#typists.values()) clearTimeout(t.timer);
+    for (const sessions of this.#typists.values()) for (const t of sessions.values()) clearTimeout(t);
     this.#typists.clear();
   }
 
-  #timeout(userId: string): void {
-    const t = this.#typists.get(userId);
-    if (!t) return;
+  /** One session stopped (or timed out); the user's last one tells the room. */
+  #stop(userId: string, sessionId: string): void {
+    const sessions = this.#typists.get(userId);
+    const t = sessions?.get(sessionId);
+    if (!sessions || !t) return;
+    clearTimeout(t);
+    sessions.delete(sessionId);
+    if (sessions.size > 0) return;
     this.#typists.delete(userId);
-    this.#emit(userId, false, t.exceptSessionId);
+    this.#emit(userId, false, sessionId);
   }
 }

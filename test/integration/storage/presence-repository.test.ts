@@ -143,5 +143,25 @@ for (const backend of BACKENDS) {
       assert.deepEqual([...reported].sort(), expected.sort(), "every leave reported, none twice");
       for (const r of rooms) assert.deepEqual(await presence.get(r, 10), { users: [], userCount: 0 });
     });
+
+    test("rows of a node without any heartbeat are swept only when orphans are asked for, each leave reported once", async () => {
+      const room = fresh("room");
+      const ghost = fresh("ghost");
+      const live = fresh("live");
+      await presence.beat(live, new Date());
+      await presence.change(room, "gu", ghost, 1);
+      await presence.change(room, "lu", live, 1);
+      const recent = new Date(Date.now() - 60_000);
+      assert.deepEqual(
+        (await presence.sweep(recent)).filter((l) => l.roomId === room),
+        [],
+        "a node with no heartbeat row is not found by staleness",
+      );
+      assert.deepEqual(
+        (await presence.sweep(recent, undefined, true)).filter((l) => l.roomId === room),
+        [{ roomId: room, userId: "gu", userCount: 1 }],
+      );
+      assert.deepEqual(await presence.get(room, 10), { users: [{ userId: "lu", connections: 1 }], userCount: 1 });
+    });
   });
 }

@@ -50,6 +50,18 @@ test("typing tracker: users are independent; clear forgets everyone without a wo
   assert.equal(emitted.length, 3);
 });
 
+test("typing tracker: a user typing on two connections stops only when both have stopped or timed out", () => {
+  const { t, emitted } = tracker();
+  t.typing("cy", true, "phone");
+  t.typing("cy", true, "laptop");
+  assert.deepEqual(emitted, ["cy:start:phone"], "one start for the user");
+  t.typing("cy", false, "phone");
+  assert.deepEqual(emitted, ["cy:start:phone"], "still typing on the laptop");
+  vi.advanceTimersByTime(TYPING_TIMEOUT_MS + 1);
+  assert.deepEqual(emitted, ["cy:start:phone", "cy:stop:laptop"], "the laptop's timeout ends it");
+  assert.equal(t.size, 0);
+});
+
 test("typing gate: a start is forwarded at most once per TYPING_MIN_INTERVAL_MS per room; a stop only after a forwarded start", () => {
   let now = 0;
   const g = new TypingGate(() => now);
