@@ -48,6 +48,7 @@ export const REASON_TO_PROTO: Record<DomainReason, UnsubscribeReason> = {
   unsubscribed: UnsubscribeReason.UNSUBSCRIBE_REASON_UNSUBSCRIBED,
   token_expired: UnsubscribeReason.UNSUBSCRIBE_REASON_TOKEN_EXPIRED,
   not_allowed: UnsubscribeReason.UNSUBSCRIBE_REASON_NOT_ALLOWED,
+  history_purged: UnsubscribeReason.UNSUBSCRIBE_REASON_HISTORY_PURGED,
 };
 const PROTO_TO_REASON = new Map<number, DomainReason>(Object.entries(REASON_TO_PROTO).map(([k, v]) => [v, k as DomainReason]));
 

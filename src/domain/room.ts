@@ -114,7 +114,7 @@ export interface RoomPresence {
 }
 
 /** Why the server ended a subscription. */
-export type UnsubscribeReason = "removed" | "room_deleted" | "unsubscribed" | "token_expired" | "not_allowed";
+export type UnsubscribeReason = "removed" | "room_deleted" | "unsubscribed" | "token_expired" | "not_allowed" | "history_purged";
 
 /** Who acts on a room: a backend (trusted) or a client's user (subject to the room's options). */
 export type Actor = { kind: "backend" } | { kind: "user"; userId: string };

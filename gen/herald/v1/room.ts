@@ -111,8 +111,16 @@ export enum UnsubscribeReason {
   UNSUBSCRIBE_REASON_UNSUBSCRIBED = 3,
   /** UNSUBSCRIBE_REASON_TOKEN_EXPIRED - The connection's token expired; the connection closes next. */
   UNSUBSCRIBE_REASON_TOKEN_EXPIRED = 4,
-  /** UNSUBSCRIBE_REASON_NOT_ALLOWED - The room's join policy changed so that the user may no longer join. */
+  /**
+   * UNSUBSCRIBE_REASON_NOT_ALLOWED - A re-check (after the node's link to the others was restored) found that
+   * the user may no longer join the room: removed meanwhile.
+   */
   UNSUBSCRIBE_REASON_NOT_ALLOWED = 5,
+  /**
+   * UNSUBSCRIBE_REASON_HISTORY_PURGED - Retention purged events this subscription had not received yet while it
+   * caught up: join again (the reply says recovered false) and reload history.
+   */
+  UNSUBSCRIBE_REASON_HISTORY_PURGED = 6,
 }
 
 export function unsubscribeReasonFromJSON(object: any): UnsubscribeReason {
@@ -135,6 +143,9 @@ export function unsubscribeReasonFromJSON(object: any): UnsubscribeReason {
     case 5:
     case "UNSUBSCRIBE_REASON_NOT_ALLOWED":
       return UnsubscribeReason.UNSUBSCRIBE_REASON_NOT_ALLOWED;
+    case 6:
+    case "UNSUBSCRIBE_REASON_HISTORY_PURGED":
+      return UnsubscribeReason.UNSUBSCRIBE_REASON_HISTORY_PURGED;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum UnsubscribeReason");
   }
@@ -154,6 +165,8 @@ export function unsubscribeReasonToJSON(object: UnsubscribeReason): string {
       return "UNSUBSCRIBE_REASON_TOKEN_EXPIRED";
     case UnsubscribeReason.UNSUBSCRIBE_REASON_NOT_ALLOWED:
       return "UNSUBSCRIBE_REASON_NOT_ALLOWED";
+    case UnsubscribeReason.UNSUBSCRIBE_REASON_HISTORY_PURGED:
+      return "UNSUBSCRIBE_REASON_HISTORY_PURGED";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum UnsubscribeReason");
   }

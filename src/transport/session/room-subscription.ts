@@ -51,6 +51,7 @@ export class RoomSubscription implements RoomListener {
   readonly #onEnd: (sub: RoomSubscription, reason: UnsubscribeReason) => void;
   #ended = false;
   #opened = false;
+  #purgedAtJoin = 0;
   #early: string[] | null = [];
 
   /** `onEnd` is called when the server ends it (the owner unregisters it and calls `finish`). */
@@ -75,7 +76,17 @@ export class RoomSubscription implements RoomListener {
     this.#idMember = subscriptionIdMember(this.id);
     const cancelled = () => this.#ended || session.isClosed();
     this.#stream = new OrderedStream<RoomEvent>({
-      read: (after, limit) => ctx.reads.paced(this.userId, () => ctx.rooms.readAfter(roomId, after, limit), this.#cost, cancelled),
+      read: async (after, limit) => {
+        const rows = await ctx.reads.paced(this.userId, () => ctx.rooms.readAfter(roomId, after, limit), this.#cost, cancelled);
+        // Seqs are gapless, so a read that skips seqs found them purged. Up to the
+        // join's purge point the client was told (recovered false); beyond it, never silently.
+        const first = rows?.[0];
+        if (first && first.seq > after + 1 && first.seq - 1 > this.#purgedAtJoin) {
+          this.end("history_purged");
+          return undefined;
+        }
+        return rows;
+      },
       push: (e) => {
         ctx.metrics?.pushed.inc();
         session.send(subscriptionPush("roomEvent", this.#idMember, roomEventBody(e)));
@@ -99,8 +110,10 @@ export class RoomSubscription implements RoomListener {
   }
 
   /** Sends the pushes held since the registration, then starts the stream after `fromSeq` (catch-up first). */
-  open(fromSeq: number): void {
+  /** Starts delivery after `fromSeq`; events up to `purgedThroughSeq` were purged before the join (the client was told). */
+  open(fromSeq: number, purgedThroughSeq: number): void {
     if (this.#ended) return;
+    this.#purgedAtJoin = purgedThroughSeq;
     this.#opened = true;
     const early = this.#early ?? [];
     this.#early = null;
@@ -135,7 +148,7 @@ export class RoomSubscription implements RoomListener {
       () => this.#stream.resync(),
       (err: unknown) => {
         const code = (err as { code?: string }).code;
-        if (code === "permission_denied") this.end("removed");
+        if (code === "permission_denied") this.end("not_allowed");
         else if (code === "not_found") this.end("room_deleted");
         else this.#stream.resync();
       },

@@ -81,7 +81,7 @@ export class RoomSubscriptions {
       const from = resume ? Math.min(sinceSeq, room.lastSeq) : room.lastSeq;
       const recovered = !resume || sinceSeq >= room.purgedThroughSeq;
       reply({ subscriptionId: sub.id, roomId: sub.roomId, lastSeq: String(room.lastSeq), recovered });
-      sub.open(from);
+      sub.open(from, room.purgedThroughSeq);
     } catch (err) {
       this.#end(sub, null);
       throw err;
