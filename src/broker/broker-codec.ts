@@ -93,7 +93,10 @@ function encodeRoomKind(e: RoomKindEvent): Kind {
         value: { userId: e.userId, joined: e.joined, userCount: e.userCount, volatile: e.volatile ?? undefined },
       };
     case "end_subscriptions":
-      return { $case: "endSubscriptions", value: { userIds: e.userIds, reason: REASON_TO_PROTO[e.reason] } };
+      return {
+        $case: "endSubscriptions",
+        value: { userIds: e.userIds, reason: REASON_TO_PROTO[e.reason], nonMembersOnly: e.nonMembersOnly === true },
+      };
     case "room_activity":
       return {
         $case: "roomActivity",
@@ -118,7 +121,10 @@ function decodeRoomKind(k: Kind, topic: string, exceptSessionId: string): TopicE
     }
     case "endSubscriptions": {
       const reason = reasonFromProto(k.value.reason);
-      return reason ? { kind: "end_subscriptions", roomId, userIds: k.value.userIds, reason } : null;
+      if (!reason) return null;
+      const event: TopicEvent = { kind: "end_subscriptions", roomId, userIds: k.value.userIds, reason };
+      if (k.value.nonMembersOnly) event.nonMembersOnly = true;
+      return event;
     }
     case "roomActivity": {
       const v = k.value;

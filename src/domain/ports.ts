@@ -93,8 +93,11 @@ export type RoomTopicEvent =
       userCount: number;
       volatile: Record<string, unknown> | null;
     }
-  /** Ends the subscriptions of these users (empty: everyone's). */
-  | { kind: "end_subscriptions"; roomId: string; userIds: string[]; reason: UnsubscribeReason };
+  /**
+   * Ends the subscriptions of these users (empty: everyone's); with
+   * `nonMembersOnly`, of every user who is not a member (the room became members-only).
+   */
+  | { kind: "end_subscriptions"; roomId: string; userIds: string[]; reason: UnsubscribeReason; nonMembersOnly?: boolean };
 
 /** Anything published on a topic. */
 export type TopicEvent = UserEvent | RoomTopicEvent;

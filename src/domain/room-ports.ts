@@ -35,6 +35,8 @@ export interface RoomStore {
   /** Member ids > `after`, ascending, at most `limit`. */
   listMembers(roomId: string, after: string, limit: number): Promise<string[]>;
   isMember(roomId: string, userId: string): Promise<boolean>;
+  /** Which of `userIds` are members of the room. */
+  membersAmong(roomId: string, userIds: string[]): Promise<Set<string>>;
   /**
    * Stores a batch of persistent messages (any rooms) atomically: each a
    * `message` event with its room's next seq. A repeated idempotency key (per

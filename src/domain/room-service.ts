@@ -70,13 +70,21 @@ export class RoomService {
   }
 
   /**
-   * Replaces the options. They apply to the next join, publish and edit; a
-   * subscription already open stays open (end one with `unsubscribeUser` or
-   * by removing the member).
+   * Replaces the options; they apply to the next join, publish and edit. A
+   * room that becomes members-only ends the open subscriptions of non-members
+   * on every node (`not_allowed`); a failed publish of that fails the call
+   * (`unavailable`; the options are stored, a retry publishes it again).
    */
-  update(roomId: string, options: RoomOptions): Promise<Room> {
+  async update(roomId: string, options: RoomOptions): Promise<Room> {
     checkRoomId("room_id", roomId);
-    return this.#store.update(roomId, checkRoomOptions("options", options), new Date());
+    const room = await this.#store.update(roomId, checkRoomOptions("options", options), new Date());
+    if (room.options.joinPolicy === "members") await this.#endSubscriptions(roomId, [], "not_allowed", true);
+    return room;
+  }
+
+  /** Which of `userIds` are members of the room (a node checking its own subscribers). */
+  membersAmong(roomId: string, userIds: string[]): Promise<Set<string>> {
+    return this.#store.membersAmong(roomId, userIds);
   }
 
   async delete(roomId: string): Promise<void> {
@@ -293,9 +301,14 @@ export class RoomService {
    * Nodes that were cut off from the others re-check their subscriptions when
    * the link is back (RoomSubscription.resync).
    */
-  async #endSubscriptions(roomId: string, userIds: string[], reason: "removed" | "room_deleted"): Promise<void> {
+  async #endSubscriptions(
+    roomId: string,
+    userIds: string[],
+    reason: "removed" | "room_deleted" | "not_allowed",
+    nonMembersOnly = false,
+  ): Promise<void> {
     try {
-      await this.#broker.publish(roomTopic(roomId), { kind: "end_subscriptions", roomId, userIds, reason });
+      await this.#broker.publish(roomTopic(roomId), { kind: "end_subscriptions", roomId, userIds, reason, nonMembersOnly });
     } catch (err) {
       this.#log.warn({ err, roomId }, "ending subscriptions failed");
       throw new HeraldError("unavailable", "stored, but the room's subscribers could not be told; retry the call");

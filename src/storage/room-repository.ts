@@ -140,6 +140,17 @@ export class RoomRepository implements RoomStore {
     });
   }
 
+  async membersAmong(roomId: string, userIds: string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    return withDb(async () => {
+      const rows: Array<{ user_id: string }> = await this.#db("room_members")
+        .where({ room_id: roomId })
+        .whereIn("user_id", userIds)
+        .select("user_id");
+      return new Set(rows.map((r) => r.user_id));
+    });
+  }
+
   async isMember(roomId: string, userId: string): Promise<boolean> {
     return withDb(async () => (await this.#db("room_members").where({ room_id: roomId, user_id: userId }).first("user_id")) !== undefined);
   }

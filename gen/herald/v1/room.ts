@@ -112,8 +112,9 @@ export enum UnsubscribeReason {
   /** UNSUBSCRIBE_REASON_TOKEN_EXPIRED - The connection's token expired; the connection closes next. */
   UNSUBSCRIBE_REASON_TOKEN_EXPIRED = 4,
   /**
-   * UNSUBSCRIBE_REASON_NOT_ALLOWED - A re-check (after the node's link to the others was restored) found that
-   * the user may no longer join the room: removed meanwhile.
+   * UNSUBSCRIBE_REASON_NOT_ALLOWED - The user may no longer join the room: it became members-only without
+   * them, or a re-check (after the node's link to the others was restored)
+   * found them removed meanwhile.
    */
   UNSUBSCRIBE_REASON_NOT_ALLOWED = 5,
   /**

@@ -2837,7 +2837,10 @@ export const RoomServiceService = {
     responseSerialize: (value: CreateRoomResponse): Buffer => Buffer.from(CreateRoomResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateRoomResponse => CreateRoomResponse.decode(value),
   },
-  /** UpdateRoom replaces a room's options. */
+  /**
+   * UpdateRoom replaces a room's options. A members-only room ends the
+   * subscriptions of non-members on every node (`unsubscribed`, NOT_ALLOWED).
+   */
   updateRoom: {
     path: "/herald.v1.RoomService/UpdateRoom" as const,
     requestStream: false as const,
@@ -2994,7 +2997,10 @@ export const RoomServiceService = {
 export interface RoomServiceServer extends UntypedServiceImplementation {
   /** CreateRoom creates a room; ALREADY_EXISTS if it exists. */
   createRoom: handleUnaryCall<CreateRoomRequest, CreateRoomResponse>;
-  /** UpdateRoom replaces a room's options. */
+  /**
+   * UpdateRoom replaces a room's options. A members-only room ends the
+   * subscriptions of non-members on every node (`unsubscribed`, NOT_ALLOWED).
+   */
   updateRoom: handleUnaryCall<UpdateRoomRequest, UpdateRoomResponse>;
   /**
    * DeleteRoom deletes a room with its members and messages; its subscribers
@@ -3051,7 +3057,10 @@ export interface RoomServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateRoomResponse) => void,
   ): ClientUnaryCall;
-  /** UpdateRoom replaces a room's options. */
+  /**
+   * UpdateRoom replaces a room's options. A members-only room ends the
+   * subscriptions of non-members on every node (`unsubscribed`, NOT_ALLOWED).
+   */
   updateRoom(
     request: UpdateRoomRequest,
     callback: (error: ServiceError | null, response: UpdateRoomResponse) => void,

@@ -46,8 +46,16 @@ export class RoomHub {
   readonly #typingTimeoutMs: number | undefined;
   readonly #rooms = new Map<string, RoomEntry>();
   readonly #offReconnect: () => void;
+  readonly #membersAmong: (roomId: string, userIds: string[]) => Promise<Set<string>>;
 
-  constructor(options: { bus: Broker; log: Logger; typingTimeoutMs?: number }) {
+  /** `membersAmong` answers which local subscribers are members, when a room becomes members-only. */
+  constructor(options: {
+    bus: Broker;
+    log: Logger;
+    typingTimeoutMs?: number;
+    membersAmong: (roomId: string, userIds: string[]) => Promise<Set<string>>;
+  }) {
+    this.#membersAmong = options.membersAmong;
     this.#bus = options.bus;
     this.#log = options.log;
     this.#typingTimeoutMs = options.typingTimeoutMs;
@@ -135,8 +143,20 @@ export class RoomHub {
   }
 
   #end(entry: RoomEntry, event: RoomTopicEvent & { kind: "end_subscriptions" }): void {
+    if (event.nonMembersOnly) return void this.#endNonMembers(entry, event.roomId, event.reason);
     const users = event.userIds.length > 0 ? new Set(event.userIds) : null;
     const ending = [...entry.listeners].filter((l) => users === null || users.has(l.userId));
     for (const l of ending) l.end(event.reason);
+  }
+
+  /** Ends the subscriptions of this node's subscribers who are not members (one query for all of them). */
+  async #endNonMembers(entry: RoomEntry, roomId: string, reason: UnsubscribeReason): Promise<void> {
+    const users = [...new Set([...entry.listeners].map((l) => l.userId))];
+    try {
+      const members = await this.#membersAmong(roomId, users);
+      for (const l of [...entry.listeners]) if (!members.has(l.userId)) l.end(reason);
+    } catch (err) {
+      this.#log.warn({ err, roomId }, "checking the room's subscribers against its members failed");
+    }
   }
 }

@@ -67,7 +67,11 @@ export class WsEndpoint {
       maxConnectionsPerUser: config.maxConnectionsPerUser,
       singleConnection: config.singleConnection,
     });
-    this.roomHub = new RoomHub({ bus: options.bus, log: options.log });
+    this.roomHub = new RoomHub({
+      bus: options.bus,
+      log: options.log,
+      membersAmong: (roomId, userIds) => options.rooms.membersAmong(roomId, userIds),
+    });
     this.#admission = new ConnectionLimiter({
       perIp: { ratePerSec: config.connectRatePerIp, burst: config.connectBurstPerIp },
       perUser: { ratePerSec: config.connectRatePerUser, burst: config.connectBurstPerUser },

@@ -243,4 +243,30 @@ describe("rooms on a 3-node cluster", () => {
       assert.equal(again.error?.code, "permission_denied");
     });
   });
+
+  test("a room that becomes members-only ends the non-members' subscriptions on every node, not the members'", async () => {
+    await withDiagnostics([cl], async () => {
+      await rooms(0).createRoom({ roomId: "c:closing", options: roomOptions({ joinPolicy: JoinPolicy.JOIN_POLICY_OPEN }) });
+      await rooms(0).addRoomMembers({ roomId: "c:closing", userIds: ["mia"] });
+      const mia = await connect(2, "mia");
+      const xan = await connect(2, "xan");
+      const yul = await connect(0, "yul");
+      const msub = await join(mia, "c:closing");
+      const xsub = await join(xan, "c:closing");
+      const ysub = await join(yul, "c:closing");
+      await rooms(0).updateRoom({ roomId: "c:closing", options: roomOptions() });
+      for (const [c, sub] of [
+        [xan, xsub],
+        [yul, ysub],
+      ] as const) {
+        const ended = await c.waitFrame((f) => f.unsubscribed?.subscriptionId === sub.subscriptionId, "unsubscribed");
+        assert.equal(ended.unsubscribed.reason, "UNSUBSCRIBE_REASON_NOT_ALLOWED");
+      }
+      await rooms(0).publishRoomMessages({ messages: [roomMessage({ roomId: "c:closing", content: { members: "only" } })] });
+      await waitFor(() => roomEvents(mia, msub.subscriptionId).length === 1, { message: "mia (a member) still gets the room" });
+      assert.ok((await xan.request({ ping: {} })).ping);
+      assert.deepEqual(roomEvents(xan, xsub.subscriptionId), [], "xan (same node as mia) gets nothing more");
+      assert.ok(!mia.frames.some((f) => f.unsubscribed), "mia was not unsubscribed");
+    });
+  });
 });

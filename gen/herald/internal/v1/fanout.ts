@@ -162,6 +162,11 @@ export interface EndSubscriptions {
   userIds: string[];
   /** Why. */
   reason: UnsubscribeReason;
+  /**
+   * Only the subscriptions of users who are not members of the room (it
+   * became members-only); each node checks its own subscribers.
+   */
+  nonMembersOnly: boolean;
 }
 
 /** RoomActivity is a new message in one of the user's rooms. */
@@ -921,7 +926,7 @@ export const Presence: MessageFns<Presence> = {
 };
 
 function createBaseEndSubscriptions(): EndSubscriptions {
-  return { userIds: [], reason: 0 };
+  return { userIds: [], reason: 0, nonMembersOnly: false };
 }
 
 export const EndSubscriptions: MessageFns<EndSubscriptions> = {
@@ -931,6 +936,9 @@ export const EndSubscriptions: MessageFns<EndSubscriptions> = {
     }
     if (message.reason !== 0) {
       writer.uint32(16).int32(message.reason);
+    }
+    if (message.nonMembersOnly !== false) {
+      writer.uint32(24).bool(message.nonMembersOnly);
     }
     return writer;
   },
@@ -964,6 +972,14 @@ export const EndSubscriptions: MessageFns<EndSubscriptions> = {
             message.reason = reader.int32() as any;
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.nonMembersOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -984,6 +1000,11 @@ export const EndSubscriptions: MessageFns<EndSubscriptions> = {
         ? object.user_ids.map((e: any) => globalThis.String(e))
         : [],
       reason: isSet(object.reason) ? unsubscribeReasonFromJSON(object.reason) : 0,
+      nonMembersOnly: isSet(object.nonMembersOnly)
+        ? globalThis.Boolean(object.nonMembersOnly)
+        : isSet(object.non_members_only)
+        ? globalThis.Boolean(object.non_members_only)
+        : false,
     };
   },
 
@@ -995,6 +1016,9 @@ export const EndSubscriptions: MessageFns<EndSubscriptions> = {
     if (message.reason !== 0) {
       obj.reason = unsubscribeReasonToJSON(message.reason);
     }
+    if (message.nonMembersOnly !== false) {
+      obj.nonMembersOnly = message.nonMembersOnly;
+    }
     return obj;
   },
 
@@ -1005,6 +1029,7 @@ export const EndSubscriptions: MessageFns<EndSubscriptions> = {
     const message = createBaseEndSubscriptions();
     message.userIds = object.userIds?.map((e) => e) || [];
     message.reason = object.reason ?? 0;
+    message.nonMembersOnly = object.nonMembersOnly ?? false;
     return message;
   },
 };
