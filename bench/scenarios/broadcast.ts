@@ -171,7 +171,7 @@ export async function runBaseline(kind: "raw" | "socketio", p: BroadcastParams):
   const name = kind === "raw" ? "raw ws" : "Socket.IO";
   const server = spawnTs(kind === "raw" ? "bench/baselines/raw-ws-server.ts" : "bench/baselines/socketio-server.ts", {
     name: `${kind}-server`,
-    nodeFlags: ["--max-old-space-size=4096"],
+    nodeFlags: ["--max-old-space-size=4096", ...(process.env.BENCH_RAW_NODE_FLAGS ?? "").split(" ").filter(Boolean)],
   });
   try {
     const { port, controlPort } = await waitReady<{ port: number; controlPort: number }>(server, 30_000);

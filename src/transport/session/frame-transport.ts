@@ -10,7 +10,8 @@ export interface FrameTransport {
   readonly bufferedAmount: number;
   /** Heartbeat: set when the peer answers a ping (the heartbeat clears it before each ping). */
   alive: boolean;
-  send(text: string): void;
+  /** A text frame: a string, or its UTF-8 bytes (the same buffer may go to many transports; not modified). */
+  send(frame: string | Buffer): void;
   /** Starts a close handshake with `code`; a peer that does not complete it is cut after 5 s. */
   close(code: number, reason: string): void;
   /** Cuts the connection at once. */

@@ -42,7 +42,7 @@ export interface RequestScope {
   /** The per-user budget of bytes read from the store (`list` is charged its reply's size). */
   readonly reads: ReadBudget;
   /** Sends a frame (an operation that replies before it is done, e.g. join, which then streams). */
-  send(text: string): void;
+  send(frame: string | Buffer): void;
   /** The authenticate operation: the session's auth state machine (see `Session`). */
   authenticate(id: number, value: OpValue<"authenticate">): Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { RoomTopicEvent, UserEvent } from "../../domain/ports.js";
 import type { RoomEvent, UnsubscribeReason } from "../../domain/room.js";
 import { PresenceAction, PresencePush, RoomActivityPush, TypingPush, UnsubscribedPush } from "../../../gen/herald/gateway/v1/envelope.js";
@@ -7,10 +8,22 @@ import { REASON_TO_PROTO, roomEventToProto } from "../../codec/room-convert.js";
 /**
  * The push frames of room subscriptions. An event is encoded once, whatever
  * the number of subscriptions it goes to: its body (the push without its
- * subscription id, as proto3 JSON text) is built once per event, and each
- * subscription only wraps it with its id (`subscriptionPush`). The result is
+ * subscription id, as proto3 JSON text) is built once per event, and wrapped
+ * with a subscription id once per distinct id (`SharedPush`). Subscription
+ * ids name what they follow (`subscriptionIdOf`), so every connection
+ * following a room the same way gets the very same bytes. The result is
  * exactly what `ServerFrame.toJSON` produces (a unit test holds them together).
  */
+
+/**
+ * The subscription id of a room subscription, the same on every connection
+ * and node for the same room and options (Kuzzle's room id): 22 base64url
+ * characters of a SHA-256 over the room and what selects its pushes.
+ */
+export function subscriptionIdOf(roomId: string, options: { presence: boolean }): string {
+  const key = JSON.stringify([roomId, options.presence]);
+  return createHash("sha256").update(key).digest("base64url").slice(0, 22);
+}
 
 /** The push members that belong to one subscription. */
 export type SubscriptionPushCase = "roomEvent" | "typingEvent" | "presenceEvent" | "unsubscribed";
@@ -27,6 +40,43 @@ export function subscriptionIdMember(subscriptionId: string): string {
  */
 export function subscriptionPush(kind: SubscriptionPushCase, idMember: string, body: string): string {
   return body === "{}" ? `{"${kind}":{${idMember}}}` : `{"${kind}":{${idMember},${body.slice(1)}}`;
+}
+
+/**
+ * One push (a body) to many subscriptions: its frame is encoded to bytes once
+ * per distinct subscription id, and the same buffer goes to every socket.
+ */
+export class SharedPush {
+  readonly kind: SubscriptionPushCase;
+  readonly body: string;
+  #idMember = "";
+  #frame: Buffer | null = null;
+
+  constructor(kind: SubscriptionPushCase, body: string) {
+    this.kind = kind;
+    this.body = body;
+  }
+
+  /** The frame for the subscription whose id member is `idMember`. */
+  frameFor(idMember: string): Buffer {
+    if (this.#frame === null || this.#idMember !== idMember) {
+      this.#frame = Buffer.from(subscriptionPush(this.kind, idMember, this.body));
+      this.#idMember = idMember;
+    }
+    return this.#frame;
+  }
+}
+
+const eventPushes = new WeakMap<RoomEvent, SharedPush>();
+
+/** The `room_event` push of an event, shared by every subscription it goes to. */
+export function roomEventPush(e: RoomEvent): SharedPush {
+  let push = eventPushes.get(e);
+  if (push === undefined) {
+    push = new SharedPush("roomEvent", roomEventBody(e));
+    eventPushes.set(e, push);
+  }
+  return push;
 }
 
 const eventBodies = new WeakMap<RoomEvent, string>();

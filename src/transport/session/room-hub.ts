@@ -2,7 +2,7 @@ import type { Logger } from "../../domain/logger.js";
 import type { Broker, RoomTopicEvent, Subscription, TopicEvent } from "../../domain/ports.js";
 import type { RoomEvent, UnsubscribeReason } from "../../domain/room.js";
 import { roomTopic } from "../../domain/topic.js";
-import { presenceBody, typingBody } from "./room-frames.js";
+import { presenceBody, SharedPush, typingBody } from "./room-frames.js";
 import { TypingTracker } from "./typing-tracker.js";
 
 /** What the hub needs of one room subscription of a session on this node. */
@@ -14,9 +14,9 @@ export interface RoomListener {
   readonly wantsPresence: boolean;
   /** A room event (persistent or ephemeral), to its ordered stream. */
   offer(event: RoomEvent): void;
-  /** A push body of this room (typing, presence), encoded once for every listener; the listener adds its id. */
-  typing(body: string): void;
-  presence(body: string): void;
+  /** A push of this room (typing, presence), encoded once per subscription id for every listener. */
+  typing(push: SharedPush): void;
+  presence(push: SharedPush): void;
   /** The server ends the subscription (push `unsubscribed`); it removes itself from the hub. */
   end(reason: UnsubscribeReason): void;
   /** Re-read the store after the last seq pushed (events may have been missed). */
@@ -106,8 +106,8 @@ export class RoomHub {
     const typists = new TypingTracker({
       timeoutMs: this.#typingTimeoutMs,
       emit: (userId, typing, exceptSessionId) => {
-        const body = typingBody(roomId, userId, typing);
-        for (const l of listeners) if (l.sessionId !== exceptSessionId) l.typing(body);
+        const push = new SharedPush("typingEvent", typingBody(roomId, userId, typing));
+        for (const l of listeners) if (l.sessionId !== exceptSessionId) l.typing(push);
       },
     });
     const entry: RoomEntry = { listeners, typists, sub: this.#bus.subscribe(roomTopic(roomId), (event) => this.#onEvent(entry, event)) };
@@ -130,8 +130,8 @@ export class RoomHub {
         entry.typists.typing(event.userId, event.typing, event.exceptSessionId);
         return;
       case "presence": {
-        let body: string | undefined;
-        for (const l of entry.listeners) if (l.wantsPresence) l.presence((body ??= presenceBody(event)));
+        let push: SharedPush | undefined;
+        for (const l of entry.listeners) if (l.wantsPresence) l.presence((push ??= new SharedPush("presenceEvent", presenceBody(event))));
         return;
       }
       case "end_subscriptions":

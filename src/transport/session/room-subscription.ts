@@ -1,18 +1,17 @@
-import { randomUUID } from "node:crypto";
 import type { RoomEvent, UnsubscribeReason } from "../../domain/room.js";
 import { backpressure } from "./backpressure.js";
 import { CloseCode } from "./close-codes.js";
 import type { FrameTransport } from "./frame-transport.js";
 import { OrderedStream } from "./ordered-stream.js";
 import type { RoomListener } from "./room-hub.js";
-import { roomEventBody, type SubscriptionPushCase, subscriptionIdMember, subscriptionPush, unsubscribedBody } from "./room-frames.js";
+import { roomEventBody, roomEventPush, type SharedPush, subscriptionIdMember, subscriptionPush, unsubscribedBody } from "./room-frames.js";
 import type { SessionContext } from "./session-context.js";
 
 /** What a room subscription needs of its session. */
 export interface RoomSessionHandle {
   readonly userId: string;
   readonly sessionId: string;
-  send(text: string): void;
+  send(frame: string | Buffer): void;
   isClosed(): boolean;
   close(code: number, reason: string): void;
 }
@@ -29,13 +28,14 @@ const MAX_EARLY_PUSHES = 64;
  * `OrderedStream` (every persistent event in seq order, exactly once, gaps
  * filled from the store through `RoomService.readAfter`, paced by the user's
  * read budget and the client's drain), plus its typing and presence pushes.
- * Every push carries the subscription's id; the event's JSON is encoded once
- * and shared. Pushes that arrive before the join's reply are held until
+ * Every push carries the subscription's id; an event's frame is encoded once
+ * and the same bytes go to every subscription with that id (`SharedPush`). Pushes that arrive before the join's reply are held until
  * `open`, so the client knows the id before it sees it. A catch-up that fails
  * closes the session with 3005 (the client reconnects and resumes).
  */
 export class RoomSubscription implements RoomListener {
-  readonly id = randomUUID();
+  /** The id the client knows it by (`subscriptionIdOf`: the same wherever the room is followed the same way). */
+  readonly id: string;
   readonly roomId: string;
   readonly userId: string;
   readonly sessionId: string;
@@ -52,13 +52,14 @@ export class RoomSubscription implements RoomListener {
   #ended = false;
   #opened = false;
   #purgedAtJoin = 0;
-  #early: string[] | null = [];
+  #early: Buffer[] | null = [];
 
   /** `onEnd` is called when the server ends it (the owner unregisters it and calls `finish`). */
   constructor(options: {
     session: RoomSessionHandle;
     ctx: SessionContext;
     transport: FrameTransport;
+    id: string;
     roomId: string;
     wantsPresence: boolean;
     volatile: Record<string, unknown> | null;
@@ -66,6 +67,7 @@ export class RoomSubscription implements RoomListener {
   }) {
     const { session, ctx, roomId } = options;
     this.#rooms = ctx.rooms;
+    this.id = options.id;
     this.roomId = roomId;
     this.userId = session.userId;
     this.sessionId = session.sessionId;
@@ -89,7 +91,7 @@ export class RoomSubscription implements RoomListener {
       },
       push: (e) => {
         ctx.metrics?.pushed.inc();
-        session.send(subscriptionPush("roomEvent", this.#idMember, roomEventBody(e)));
+        session.send(roomEventPush(e).frameFor(this.#idMember));
       },
       isClosed: cancelled,
       ...backpressure(options.transport, ctx.maxBufferedBytes, cancelled),
@@ -109,7 +111,6 @@ export class RoomSubscription implements RoomListener {
     return this.#opened;
   }
 
-  /** Sends the pushes held since the registration, then starts the stream after `fromSeq` (catch-up first). */
   /** Starts delivery after `fromSeq`; events up to `purgedThroughSeq` were purged before the join (the client was told). */
   open(fromSeq: number, purgedThroughSeq: number): void {
     if (this.#ended) return;
@@ -117,7 +118,7 @@ export class RoomSubscription implements RoomListener {
     this.#opened = true;
     const early = this.#early ?? [];
     this.#early = null;
-    for (const text of early) this.#session.send(text);
+    for (const frame of early) this.#session.send(frame);
     this.#stream.open(fromSeq);
   }
 
@@ -125,12 +126,12 @@ export class RoomSubscription implements RoomListener {
     if (!this.#ended) this.#stream.offer(event);
   }
 
-  typing(body: string): void {
-    this.#push("typingEvent", body);
+  typing(push: SharedPush): void {
+    this.#push(push);
   }
 
-  presence(body: string): void {
-    this.#push("presenceEvent", body);
+  presence(push: SharedPush): void {
+    this.#push(push);
   }
 
   end(reason: UnsubscribeReason): void {
@@ -169,11 +170,11 @@ export class RoomSubscription implements RoomListener {
     return subscriptionPush("unsubscribed", this.#idMember, unsubscribedBody(this.roomId, reason));
   }
 
-  #push(kind: SubscriptionPushCase, body: string): void {
+  #push(push: SharedPush): void {
     if (this.#ended) return;
-    const text = subscriptionPush(kind, this.#idMember, body);
-    if (this.#early === null) this.#session.send(text);
-    else if (this.#early.length < MAX_EARLY_PUSHES) this.#early.push(text);
+    const frame = push.frameFor(this.#idMember);
+    if (this.#early === null) this.#session.send(frame);
+    else if (this.#early.length < MAX_EARLY_PUSHES) this.#early.push(frame);
   }
 
   /** What a catch-up read costs: the bytes of its events as pushed (their encodings are cached for the pushes). */

@@ -4,14 +4,17 @@ import type { UnsubscribeReason } from "../../domain/room.js";
 import { checkJsonObject, checkSeq } from "../../domain/validate.js";
 import type { JoinRequest, JoinResponse } from "../../../gen/herald/gateway/v1/envelope.js";
 import type { FrameTransport } from "./frame-transport.js";
+import { subscriptionIdOf } from "./room-frames.js";
 import { type RoomSessionHandle, RoomSubscription } from "./room-subscription.js";
 import type { SessionContext } from "./session-context.js";
 import { TypingGate } from "./typing-gate.js";
 
 /**
  * The room subscriptions of one session: at most
- * `Limits.maxSubscriptionsPerSession` (joins in progress count), keyed by a
- * random subscription id; several may follow one room. Each is registered in
+ * `Limits.maxSubscriptionsPerSession` (joins in progress count), keyed by
+ * subscription id (`subscriptionIdOf`: the room and the options that select
+ * its pushes), so one connection holds at most one subscription per room
+ * and options; a second identical join is `already_exists`. Each is registered in
  * the node's `RoomHub` and, in a room with presence on, counted in the room's
  * presence (+1 at the join, -1 when it ends for any reason: leave, the
  * server's end, the session's close; a failed change is logged, not fatal).
@@ -118,7 +121,13 @@ export class RoomSubscriptions {
   }
 
   #add(roomId: string, wantsPresence: boolean, volatile: Record<string, unknown> | null): RoomSubscription {
+    const id = subscriptionIdOf(roomId, { presence: wantsPresence });
+    if (this.#subs.has(id))
+      throw new HeraldError("already_exists", `this connection already follows the room this way (subscription ${id})`, {
+        field: "join.room_id",
+      });
     const sub = new RoomSubscription({
+      id,
       session: this.#session,
       ctx: this.#ctx,
       transport: this.#transport,

@@ -100,13 +100,13 @@ export class Session implements RequestScope {
   }
 
   /** Sends a text frame unless closed; closes a consumer whose unsent output passed the bound. */
-  send(text: string): void {
+  send(frame: string | Buffer): void {
     if (this.state === "closed") return;
     if (this.#transport.bufferedAmount > this.#ctx.maxBufferedBytes) {
       this.close(CloseCode.slowConsumer, "slow consumer: too much unsent data");
       return;
     }
-    this.#transport.send(text);
+    this.#transport.send(frame);
   }
 
   /** Closes with a code; a peer that does not complete the close handshake is cut after 5 s. */

@@ -20,6 +20,7 @@ import type { PreAuthenticated, SessionContext } from "../session/session-contex
 import { ConnectionHub } from "./connection-hub.js";
 import { ConnectionLimiter } from "./connection-limiter.js";
 import { Heartbeat } from "./heartbeat.js";
+import { WriteBatcher } from "./write-batcher.js";
 import { wsSession } from "./ws-transport.js";
 
 /**
@@ -42,6 +43,8 @@ export class WsEndpoint {
   readonly #ctx: SessionContext;
   readonly #admission: ConnectionLimiter;
   readonly #heartbeat: Heartbeat;
+  /** Coalesces the frames of one loop turn per socket into one write. */
+  readonly #batcher = new WriteBatcher();
   #draining = false;
 
   constructor(options: {
@@ -142,7 +145,7 @@ export class WsEndpoint {
         setTimeout(() => ws.terminate(), 5000).unref();
         return;
       }
-      wsSession({ ws, ctx: this.#ctx, onAuthenticated: releaseSlot }).start(pre);
+      wsSession({ ws, socket, batcher: this.#batcher, ctx: this.#ctx, onAuthenticated: releaseSlot }).start(pre);
     });
   };
 

@@ -1,26 +1,37 @@
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import type { FrameTransport } from "../session/frame-transport.js";
 import { Session } from "../session/session.js";
 import type { SessionContext } from "../session/session-context.js";
+import type { WriteBatcher } from "./write-batcher.js";
 
 /** How long a peer has to complete a close handshake before it is cut. */
 const CLOSE_GRACE_MS = 5000;
+
+/** Send options of a frame given as bytes: a text frame (`ws` would send a Buffer as binary). */
+const TEXT = { binary: false } as const;
 
 /** A `ws` socket as a session's transport: the only part of a session that knows `ws`. */
 export class WsTransport implements FrameTransport {
   alive = true;
   readonly #ws: WebSocket;
+  readonly #socket: Duplex;
+  readonly #batcher: WriteBatcher;
 
-  constructor(ws: WebSocket) {
-    this.#ws = ws;
+  constructor(options: { ws: WebSocket; socket: Duplex; batcher: WriteBatcher }) {
+    this.#ws = options.ws;
+    this.#socket = options.socket;
+    this.#batcher = options.batcher;
   }
 
   get bufferedAmount(): number {
     return this.#ws.bufferedAmount;
   }
 
-  send(text: string): void {
-    this.#ws.send(text);
+  send(frame: string | Buffer): void {
+    this.#batcher.hold(this.#socket);
+    if (typeof frame === "string") this.#ws.send(frame);
+    else this.#ws.send(frame, TEXT);
   }
 
   close(code: number, reason: string): void {
@@ -46,8 +57,14 @@ export class WsTransport implements FrameTransport {
 }
 
 /** A session on an upgraded socket; call `start` on it. */
-export function wsSession(options: { ws: WebSocket; ctx: SessionContext; onAuthenticated?: () => void }): Session {
-  const transport = new WsTransport(options.ws);
+export function wsSession(options: {
+  ws: WebSocket;
+  socket: Duplex;
+  batcher: WriteBatcher;
+  ctx: SessionContext;
+  onAuthenticated?: () => void;
+}): Session {
+  const transport = new WsTransport(options);
   const session = new Session({ transport, ctx: options.ctx, onAuthenticated: options.onAuthenticated });
   transport.bind(session, options.ctx);
   return session;

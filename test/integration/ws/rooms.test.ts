@@ -64,8 +64,13 @@ describe("rooms over WebSocket (real node, real Postgres, real sockets)", () => 
     assert.equal(reply.join.lastSeq ?? "0", "0");
     assert.equal(reply.join.recovered, true);
     const sub = reply.join.subscriptionId as string;
-    const second = await join(alice, { roomId });
-    assert.notEqual(second, sub, "two subscriptions to one room, each its own id");
+    // The id names what is followed (Kuzzle's room id): the same on every connection; one connection holds it once.
+    const again = await alice.request({ join: { roomId } });
+    assert.equal(again.error?.code, "already_exists");
+    assert.equal(again.error.field, "join.room_id");
+    const alice2 = await connect("alice");
+    const second = await join(alice2, { roomId });
+    assert.equal(second, sub, "another connection following the room the same way gets the same id");
 
     const published = await rooms.publishRoomMessages({ messages: [roomMessage({ roomId, content: { text: "hi" } })] });
     const [e] = await alice.waitRoomEvents(sub, 1);
@@ -75,15 +80,15 @@ describe("rooms over WebSocket (real node, real Postgres, real sockets)", () => 
     assert.equal(e!.message.messageId, published.results[0]!.messageId);
     assert.deepEqual(e!.message.content, { text: "hi" });
     assert.equal(e!.message.senderId ?? "", "", "a backend's message has no sender");
-    await alice.waitRoomEvents(second, 1);
+    await alice2.waitRoomEvents(second, 1);
 
     // Leave one: it gets nothing more; the other still does. An unknown id is not_found.
-    assert.ok((await alice.request({ leave: { subscriptionId: second } })).leave);
-    assert.equal((await alice.request({ leave: { subscriptionId: second } })).error?.code, "not_found");
+    assert.ok((await alice2.request({ leave: { subscriptionId: second } })).leave);
+    assert.equal((await alice2.request({ leave: { subscriptionId: second } })).error?.code, "not_found");
     await rooms.publishRoomMessages({ messages: [roomMessage({ roomId, content: { text: "again" } })] });
     await alice.waitRoomEvents(sub, 2);
-    await alice.request({ ping: {} });
-    assert.equal(alice.roomEvents(second).length, 1);
+    await alice2.request({ ping: {} });
+    assert.equal(alice2.roomEvents(second).length, 1);
     await mallory.request({ ping: {} });
     assert.equal(mallory.pushes("roomEvent").length, 0, "no push of the room reaches a connection not subscribed");
   });
@@ -182,13 +187,16 @@ describe("rooms over WebSocket (real node, real Postgres, real sockets)", () => 
     assert.equal(old.join.recovered ?? false, false, "events after seq 1 were purged: never a silent gap");
     assert.equal(old.join.lastSeq, "5");
     assert.deepEqual(seqs(await rita.waitRoomEvents(old.join.subscriptionId, 2)), [4, 5]);
-    const kept = await rita.request({ join: { roomId, sinceSeq: "3" } });
+    // Each resume on a connection of its own (one connection follows a room one way once).
+    const rita2 = await connect("rita");
+    const kept = await rita2.request({ join: { roomId, sinceSeq: "3" } });
     assert.equal(kept.join.recovered, true);
-    assert.deepEqual(seqs(await rita.waitRoomEvents(kept.join.subscriptionId, 2)), [4, 5]);
-    const ahead = await rita.request({ join: { roomId, sinceSeq: "99" } });
+    assert.deepEqual(seqs(await rita2.waitRoomEvents(kept.join.subscriptionId, 2)), [4, 5]);
+    const rita3 = await connect("rita");
+    const ahead = await rita3.request({ join: { roomId, sinceSeq: "99" } });
     assert.equal(ahead.join.lastSeq, "5", "a since_seq beyond the room's last seq starts at the last");
     await rooms.publishRoomMessages({ messages: [roomMessage({ roomId, content: { i: 6 } })] });
-    assert.deepEqual(seqs(await rita.waitRoomEvents(ahead.join.subscriptionId, 1)), [6]);
+    assert.deepEqual(seqs(await rita3.waitRoomEvents(ahead.join.subscriptionId, 1)), [6]);
   });
 
   test("a removed member gets `unsubscribed` (REMOVED) and nothing more, and cannot join again", async () => {
@@ -391,16 +399,21 @@ describe("rooms over WebSocket (real node, real Postgres, real sockets)", () => 
   });
 
   test("a connection holds up to 1,000 subscriptions (Limits.maxSubscriptionsPerSession); one more is resource_exhausted until one leaves", async () => {
-    const roomId = await room("lobby:1", [], { joinPolicy: JoinPolicy.JOIN_POLICY_OPEN });
+    const roomIds = Array.from({ length: 1001 }, (_, i) => `lobby:${i}`);
+    for (let batch = 0; batch < roomIds.length; batch += 100)
+      await Promise.all(roomIds.slice(batch, batch + 100).map((r) => room(r, [], { joinPolicy: JoinPolicy.JOIN_POLICY_OPEN })));
     const many = await connect("many");
     const ids: string[] = [];
-    for (let batch = 0; batch < 10; batch++) ids.push(...(await Promise.all(Array.from({ length: 100 }, () => join(many, { roomId })))));
+    for (let batch = 0; batch < 1000; batch += 100)
+      ids.push(...(await Promise.all(roomIds.slice(batch, batch + 100).map((roomId) => join(many, { roomId })))));
     assert.equal(new Set(ids).size, 1000);
-    const over = await many.request({ join: { roomId } });
+    const over = await many.request({ join: { roomId: roomIds[1000] } });
     assert.equal(over.error?.code, "resource_exhausted");
     await many.request({ leave: { subscriptionId: ids[0] } });
-    await join(many, { roomId });
-    await rooms.publishRoomMessages({ messages: [roomMessage({ roomId, content: { hello: "all" } })] });
+    await join(many, { roomId: roomIds[1000] });
+    const messages = roomIds.slice(1).map((roomId) => roomMessage({ roomId, content: { hello: "all" } }));
+    for (let batch = 0; batch < messages.length; batch += 100)
+      await rooms.publishRoomMessages({ messages: messages.slice(batch, batch + 100) });
     await waitFor(() => many.pushes("roomEvent").length === 1000, { message: "one event on each of the 1,000 subscriptions" });
   });
 });

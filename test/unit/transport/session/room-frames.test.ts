@@ -7,7 +7,10 @@ import {
   presenceBody,
   roomActivityPush,
   roomEventBody,
+  roomEventPush,
+  SharedPush,
   subscriptionIdMember,
+  subscriptionIdOf,
   subscriptionPush,
   typingBody,
   unsubscribedBody,
@@ -117,6 +120,29 @@ test("an event's body is encoded once and shared by every subscription; each pus
   assert.equal(a.roomEvent.subscriptionId, "a");
   assert.equal(b.roomEvent.subscriptionId, "b");
   assert.deepEqual(a.roomEvent.event, b.roomEvent.event);
+});
+
+test("an event's frame is one buffer for every subscription with the same id, and is the push's JSON", () => {
+  const [e] = fc.sample(roomEvent, 1);
+  const push = roomEventPush(e!);
+  assert.equal(roomEventPush(e!), push, "one shared push per event object");
+  const a = push.frameFor(subscriptionIdMember("a"));
+  assert.equal(push.frameFor(subscriptionIdMember("a")), a, "the same bytes, not a copy");
+  const b = push.frameFor(subscriptionIdMember("b"));
+  assert.equal(b.toString(), subscriptionPush("roomEvent", subscriptionIdMember("b"), roomEventBody(e!)));
+  assert.equal(JSON.parse(a.toString()).roomEvent.subscriptionId, "a");
+  const typing = new SharedPush("typingEvent", typingBody("r", "u", true));
+  assert.deepEqual(JSON.parse(typing.frameFor(subscriptionIdMember("s")).toString()), {
+    typingEvent: { subscriptionId: "s", roomId: "r", userId: "u", typing: true },
+  });
+});
+
+test("a subscription id names the room and the options: stable, distinct per room and per presence choice", () => {
+  const id = subscriptionIdOf("team:42", { presence: false });
+  assert.match(id, /^[A-Za-z0-9_-]{22}$/);
+  assert.equal(subscriptionIdOf("team:42", { presence: false }), id);
+  assert.notEqual(subscriptionIdOf("team:42", { presence: true }), id);
+  assert.notEqual(subscriptionIdOf("team:43", { presence: false }), id);
 });
 
 test("a room activity push is ServerFrame.toJSON's, encoded once per event", () => {
