@@ -14,7 +14,15 @@ const PROTO_TO_KIND = new Map<number, CloseKind>(Object.entries(KIND_TO_PROTO).m
 
 /** Encodes an event on a topic as the binary internal protobuf `herald.internal.v1.FanoutMessage`. */
 export function encodeEvent(originNode: string, topic: Topic, e: TopicEvent): Uint8Array {
-  const msg: FanoutMessage = { originNode, topic, exceptSessionId: "", kind: undefined };
+  const msg: FanoutMessage = {
+    originNode,
+    topic,
+    exceptSessionId: "",
+    previousContent: undefined,
+    previousTags: {},
+    hasPrevious: false,
+    kind: undefined,
+  };
   switch (e.kind) {
     case "notification":
       msg.kind = { $case: "notification", value: notificationToProto(e.notification) };
@@ -40,6 +48,11 @@ export function encodeEvent(originNode: string, topic: Topic, e: TopicEvent): Ui
     default:
       msg.kind = encodeRoomKind(e);
       if (e.kind === "typing") msg.exceptSessionId = e.exceptSessionId;
+      if (e.kind === "room_event" && e.event.previousContent !== null) {
+        msg.hasPrevious = true;
+        msg.previousContent = e.event.previousContent;
+        msg.previousTags = e.event.previousTags ?? {};
+      }
   }
   return FanoutMessage.encode(msg).finish();
 }
@@ -72,7 +85,7 @@ export function decodeEvent(data: Uint8Array): { topic: Topic; event: TopicEvent
         event: { kind: "opened", sessionId: k.value.sessionId, openedAtMs: Number(k.value.openedAtMs), originNode: m.originNode },
       };
     default: {
-      const event = decodeRoomKind(k, m.topic, m.exceptSessionId);
+      const event = decodeRoomKind(k, m);
       return event && { topic, event };
     }
   }
@@ -106,11 +119,16 @@ function encodeRoomKind(e: RoomKindEvent): Kind {
 }
 
 /** The room kinds (and room activity); null for one this node cannot understand. */
-function decodeRoomKind(k: Kind, topic: string, exceptSessionId: string): TopicEvent | null {
+function decodeRoomKind(k: Kind, m: FanoutMessage): TopicEvent | null {
+  const { topic, exceptSessionId } = m;
   const roomId = topic.slice(topic.indexOf(":") + 1);
   switch (k.$case) {
     case "roomEvent": {
       const event = roomEventFromProto(k.value);
+      if (event && m.hasPrevious) {
+        event.previousContent = (m.previousContent ?? {}) as Record<string, unknown>;
+        event.previousTags = m.previousTags;
+      }
       return event && { kind: "room_event", event };
     }
     case "typing":

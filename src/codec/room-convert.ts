@@ -138,7 +138,7 @@ export function roomEventToProto(e: DomainEvent): RoomEvent {
   };
 }
 
-/** Null for an event kind this node does not know. Previous content does not travel (filters read it from the store). */
+/** Null for an event kind this node does not know. The previous content is not in the public event (the broker's codec carries it). */
 export function roomEventFromProto(p: RoomEvent): DomainEvent | null {
   const kind = PROTO_TO_KIND.get(p.kind);
   if (!kind || !p.message) return null;

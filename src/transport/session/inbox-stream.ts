@@ -1,3 +1,4 @@
+import { notificationDocument } from "../../domain/filter-documents.js";
 import type { Notification } from "../../domain/notification.js";
 import { backpressure } from "./backpressure.js";
 import { CloseCode } from "./close-codes.js";
@@ -11,7 +12,9 @@ import type { SessionContext } from "./session-context.js";
  * A session's inbox as an ordered stream: catch-up reads go through the
  * domain (`InboxService.readAfter`), paced by the user's read budget and by
  * the transport's drain; a failed catch-up closes with 3005 for the client to
- * resume. A push is one cached encoding and one write.
+ * resume. A push is one cached encoding and one write. With the session's
+ * inbox filter, notifications that do not match are passed over (the
+ * client sees seq gaps); system events are not filtered.
  */
 export function inboxStream(options: { session: Session; ctx: SessionContext; transport: FrameTransport }): OrderedStream<Notification> {
   const { session, ctx, transport } = options;
@@ -20,6 +23,7 @@ export function inboxStream(options: { session: Session; ctx: SessionContext; tr
     read: (after, limit) =>
       ctx.reads.paced(session.userId, () => ctx.inbox.readAfter(session.userId, after, limit), encodedBytes, cancelled),
     push: (n) => {
+      if (session.inboxFilter !== null && !session.inboxFilter.test(notificationDocument(n))) return;
       ctx.metrics?.pushed.inc();
       session.send(notificationPush(n));
     },

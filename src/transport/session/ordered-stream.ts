@@ -34,6 +34,8 @@ export interface OrderedStreamOptions<T extends Sequenced> {
 interface Queued<T> {
   n: T;
   gen: number;
+  /** False: the consumer does not want it (a filter ruled it out); it only moves the seq on. */
+  wanted: boolean;
 }
 
 /**
@@ -78,17 +80,21 @@ export class OrderedStream<T extends Sequenced> {
     if (!this.#syncing) void this.#catchUp();
   }
 
-  /** A live item of the topic. In order it is pushed at once: no allocation, no await. */
-  offer(n: T): void {
+  /**
+   * A live item of the topic. In order it is pushed at once: no allocation,
+   * no await. `wanted` false (the caller knows the consumer's filter rules it
+   * out) only moves the stream's seq on, so the next item is not a gap.
+   */
+  offer(n: T, wanted = true): void {
     this.#gen++;
     if (this.#syncing) {
-      this.#queue.push({ n, gen: this.#gen });
+      this.#queue.push({ n, gen: this.#gen, wanted });
       return;
     }
-    if (!n.persistent) return this.#push(n);
+    if (!n.persistent) return wanted ? this.#push(n) : undefined;
     if (n.seq <= this.#lastSeq) return;
-    if (n.seq === this.#lastSeq + 1) return this.#push(n);
-    this.#queue.push({ n, gen: this.#gen });
+    if (n.seq === this.#lastSeq + 1) return wanted ? this.#push(n) : void (this.#lastSeq = n.seq);
+    this.#queue.push({ n, gen: this.#gen, wanted });
     void this.#catchUp();
   }
 
@@ -139,11 +145,14 @@ export class OrderedStream<T extends Sequenced> {
   #mergeQueue(fetchGen: number): boolean {
     let i = 0;
     for (; i < this.#queue.length; i++) {
-      const { n, gen } = this.#queue[i]!;
-      if (!n.persistent) this.#push(n);
-      else if (n.seq <= this.#lastSeq) continue;
-      else if (n.seq === this.#lastSeq + 1 || gen <= fetchGen) this.#push(n);
-      else break;
+      const { n, gen, wanted } = this.#queue[i]!;
+      if (!n.persistent) {
+        if (wanted) this.#push(n);
+      } else if (n.seq <= this.#lastSeq) continue;
+      else if (n.seq === this.#lastSeq + 1 || gen <= fetchGen) {
+        if (wanted) this.#push(n);
+        else this.#lastSeq = n.seq;
+      } else break;
     }
     this.#queue = this.#queue.slice(i);
     return this.#queue.length === 0;

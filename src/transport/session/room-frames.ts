@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { EventScope } from "../../domain/filter-documents.js";
 import type { RoomTopicEvent, UserEvent } from "../../domain/ports.js";
 import type { RoomEvent, UnsubscribeReason } from "../../domain/room.js";
 import { PresenceAction, PresencePush, RoomActivityPush, TypingPush, UnsubscribedPush } from "../../../gen/herald/gateway/v1/envelope.js";
@@ -20,9 +21,32 @@ import { REASON_TO_PROTO, roomEventToProto } from "../../codec/room-convert.js";
  * and node for the same room and options (Kuzzle's room id): 22 base64url
  * characters of a SHA-256 over the room and what selects its pushes.
  */
-export function subscriptionIdOf(roomId: string, options: { presence: boolean }): string {
-  const key = JSON.stringify([roomId, options.presence]);
+export function subscriptionIdOf(roomId: string, options: SubscriptionOptions): string {
+  const filter = options.filter === null ? null : canonicalJson(options.filter);
+  const key = JSON.stringify([roomId, filter, options.scope, options.users]);
   return createHash("sha256").update(key).digest("base64url").slice(0, 22);
+}
+
+/** Which room events a subscription wants by scope (Kuzzle's `scope`). */
+export type ScopeOption = "all" | "in" | "out" | "none";
+/** Which presence events a subscription wants (Kuzzle's `users`). */
+export type UsersOption = "none" | "in" | "out" | "all";
+
+/** What selects a subscription's pushes: its filter as the client sent it (null: none), scope and users. */
+export interface SubscriptionOptions {
+  filter: Record<string, unknown> | null;
+  scope: ScopeOption;
+  users: UsersOption;
+}
+
+/** JSON with object keys sorted at every level: the same filter written in another key order is the same text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /** The push members that belong to one subscription. */
@@ -67,14 +91,16 @@ export class SharedPush {
   }
 }
 
-const eventPushes = new WeakMap<RoomEvent, SharedPush>();
+const eventPushes = new WeakMap<RoomEvent, { in?: SharedPush; out?: SharedPush }>();
 
-/** The `room_event` push of an event, shared by every subscription it goes to. */
-export function roomEventPush(e: RoomEvent): SharedPush {
-  let push = eventPushes.get(e);
+/** The `room_event` push of an event in a scope, shared by every subscription it goes to in that scope. */
+export function roomEventPush(e: RoomEvent, scope: EventScope): SharedPush {
+  let pushes = eventPushes.get(e);
+  if (pushes === undefined) eventPushes.set(e, (pushes = {}));
+  let push = pushes[scope];
   if (push === undefined) {
-    push = new SharedPush("roomEvent", roomEventBody(e));
-    eventPushes.set(e, push);
+    const body = `${roomEventBody(e).slice(0, -1)},"scope":"${scope === "in" ? "SCOPE_IN" : "SCOPE_OUT"}"}`;
+    pushes[scope] = push = new SharedPush("roomEvent", body);
   }
   return push;
 }

@@ -2,7 +2,10 @@ import type { Logger } from "../../domain/logger.js";
 import type { Broker, RoomTopicEvent, Subscription, TopicEvent } from "../../domain/ports.js";
 import type { RoomEvent, UnsubscribeReason } from "../../domain/room.js";
 import { roomTopic } from "../../domain/topic.js";
-import { presenceBody, SharedPush, typingBody } from "./room-frames.js";
+import { afterDocument, beforeDocument } from "../../domain/filter-documents.js";
+import type { Filter } from "../../domain/filter/filter.js";
+import { FilterIndex } from "../../domain/filter/filter-index.js";
+import { presenceBody, SharedPush, typingBody, type UsersOption } from "./room-frames.js";
 import { TypingTracker } from "./typing-tracker.js";
 
 /** What the hub needs of one room subscription of a session on this node. */
@@ -10,10 +13,16 @@ export interface RoomListener {
   readonly roomId: string;
   readonly userId: string;
   readonly sessionId: string;
-  /** Asked for `presence_event` pushes at the join. */
-  readonly wantsPresence: boolean;
-  /** A room event (persistent or ephemeral), to its ordered stream. */
-  offer(event: RoomEvent): void;
+  /** Which `presence_event` pushes it asked for at the join. */
+  readonly users: UsersOption;
+  /** Its filter (null: none); the hub indexes it to find the candidates of each event. */
+  readonly filter: Filter | null;
+  /**
+   * A room event (persistent or ephemeral), to its ordered stream; `wanted`
+   * false when its filter matches the event neither after nor before it
+   * (the stream only moves its seq on).
+   */
+  offer(event: RoomEvent, wanted: boolean): void;
   /** A push of this room (typing, presence), encoded once per subscription id for every listener. */
   typing(push: SharedPush): void;
   presence(push: SharedPush): void;
@@ -25,6 +34,8 @@ export interface RoomListener {
 
 interface RoomEntry {
   listeners: Set<RoomListener>;
+  /** The filters of the filtered listeners. */
+  filters: FilterIndex<RoomListener>;
   sub: Subscription;
   typists: TypingTracker;
 }
@@ -75,6 +86,7 @@ export class RoomHub {
     let entry = this.#rooms.get(l.roomId);
     if (!entry) entry = this.#open(l.roomId);
     entry.listeners.add(l);
+    if (l.filter !== null) entry.filters.add(l, l.filter);
     try {
       await entry.sub.ready;
     } catch (err) {
@@ -86,7 +98,9 @@ export class RoomHub {
   /** Unregisters a subscription (idempotent); the room's last one leaves its topic. */
   remove(l: RoomListener): void {
     const entry = this.#rooms.get(l.roomId);
-    if (!entry?.listeners.delete(l) || entry.listeners.size > 0) return;
+    if (!entry?.listeners.delete(l)) return;
+    if (l.filter !== null) entry.filters.remove(l);
+    if (entry.listeners.size > 0) return;
     this.#drop(l.roomId, entry);
   }
 
@@ -110,7 +124,12 @@ export class RoomHub {
         for (const l of listeners) if (l.sessionId !== exceptSessionId) l.typing(push);
       },
     });
-    const entry: RoomEntry = { listeners, typists, sub: this.#bus.subscribe(roomTopic(roomId), (event) => this.#onEvent(entry, event)) };
+    const entry: RoomEntry = {
+      listeners,
+      filters: new FilterIndex(),
+      typists,
+      sub: this.#bus.subscribe(roomTopic(roomId), (event) => this.#onEvent(entry, event)),
+    };
     this.#rooms.set(roomId, entry);
     return entry;
   }
@@ -124,14 +143,15 @@ export class RoomHub {
   #onEvent(entry: RoomEntry, event: TopicEvent): void {
     switch (event.kind) {
       case "room_event":
-        for (const l of entry.listeners) l.offer(event.event);
-        return;
+        return this.#offer(entry, event.event);
       case "typing":
         entry.typists.typing(event.userId, event.typing, event.exceptSessionId);
         return;
       case "presence": {
         let push: SharedPush | undefined;
-        for (const l of entry.listeners) if (l.wantsPresence) l.presence((push ??= new SharedPush("presenceEvent", presenceBody(event))));
+        const wanted = event.joined ? "in" : "out";
+        for (const l of entry.listeners)
+          if (l.users === "all" || l.users === wanted) l.presence((push ??= new SharedPush("presenceEvent", presenceBody(event))));
         return;
       }
       case "end_subscriptions":
@@ -140,6 +160,24 @@ export class RoomHub {
       default:
         this.#log.debug({ kind: event.kind }, "a user event on a room topic; ignored");
     }
+  }
+
+  /**
+   * An event to every listener: filtered ones learn from the room's filter
+   * index whether they may want it (their filter matches the message after
+   * or before the event), so matching costs in proportion to the candidates.
+   */
+  #offer(entry: RoomEntry, e: RoomEvent): void {
+    if (entry.filters.size === 0) {
+      for (const l of entry.listeners) l.offer(e, true);
+      return;
+    }
+    const candidates = new Set<RoomListener>();
+    const after = afterDocument(e);
+    if (after !== null) for (const l of entry.filters.match(after)) candidates.add(l);
+    const before = beforeDocument(e);
+    if (before !== null) for (const l of entry.filters.match(before)) candidates.add(l);
+    for (const l of entry.listeners) l.offer(e, l.filter === null || candidates.has(l));
   }
 
   #end(entry: RoomEntry, event: RoomTopicEvent & { kind: "end_subscriptions" }): void {

@@ -4,7 +4,18 @@ import { CloseCode } from "./close-codes.js";
 import type { FrameTransport } from "./frame-transport.js";
 import { OrderedStream } from "./ordered-stream.js";
 import type { RoomListener } from "./room-hub.js";
-import { roomEventBody, roomEventPush, type SharedPush, subscriptionIdMember, subscriptionPush, unsubscribedBody } from "./room-frames.js";
+import { eventScope } from "../../domain/filter-documents.js";
+import type { Filter } from "../../domain/filter/filter.js";
+import {
+  roomEventBody,
+  roomEventPush,
+  type ScopeOption,
+  type SharedPush,
+  subscriptionIdMember,
+  subscriptionPush,
+  type UsersOption,
+  unsubscribedBody,
+} from "./room-frames.js";
 import type { SessionContext } from "./session-context.js";
 
 /** What a room subscription needs of its session. */
@@ -39,7 +50,11 @@ export class RoomSubscription implements RoomListener {
   readonly roomId: string;
   readonly userId: string;
   readonly sessionId: string;
-  readonly wantsPresence: boolean;
+  /** Validated from `options.filter`; null: every event. */
+  readonly filter: Filter | null;
+  /** Which room events by scope, and which presence events. */
+  readonly scope: ScopeOption;
+  readonly users: UsersOption;
   /** Carried by the presence events this subscription causes. */
   readonly volatile: Record<string, unknown> | null;
   /** Resolves true once the subscription is counted in the room's presence (false: it is not). */
@@ -61,7 +76,9 @@ export class RoomSubscription implements RoomListener {
     transport: FrameTransport;
     id: string;
     roomId: string;
-    wantsPresence: boolean;
+    filter: Filter | null;
+    scope: ScopeOption;
+    users: UsersOption;
     volatile: Record<string, unknown> | null;
     onEnd: (sub: RoomSubscription, reason: UnsubscribeReason) => void;
   }) {
@@ -71,7 +88,9 @@ export class RoomSubscription implements RoomListener {
     this.roomId = roomId;
     this.userId = session.userId;
     this.sessionId = session.sessionId;
-    this.wantsPresence = options.wantsPresence;
+    this.filter = options.filter;
+    this.scope = options.scope;
+    this.users = options.users;
     this.volatile = options.volatile;
     this.#session = session;
     this.#onEnd = options.onEnd;
@@ -90,8 +109,10 @@ export class RoomSubscription implements RoomListener {
         return rows;
       },
       push: (e) => {
+        const scope = eventScope(this.filter, e);
+        if (scope === null || (this.scope !== "all" && this.scope !== scope)) return;
         ctx.metrics?.pushed.inc();
-        session.send(roomEventPush(e).frameFor(this.#idMember));
+        session.send(roomEventPush(e, scope).frameFor(this.#idMember));
       },
       isClosed: cancelled,
       ...backpressure(options.transport, ctx.maxBufferedBytes, cancelled),
@@ -122,8 +143,8 @@ export class RoomSubscription implements RoomListener {
     this.#stream.open(fromSeq);
   }
 
-  offer(event: RoomEvent): void {
-    if (!this.#ended) this.#stream.offer(event);
+  offer(event: RoomEvent, wanted: boolean): void {
+    if (!this.#ended) this.#stream.offer(event, wanted && this.scope !== "none");
   }
 
   typing(push: SharedPush): void {

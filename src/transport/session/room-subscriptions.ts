@@ -2,9 +2,11 @@ import { HeraldError } from "../../domain/errors.js";
 import { Limits } from "../../domain/limits.js";
 import type { UnsubscribeReason } from "../../domain/room.js";
 import { checkJsonObject, checkSeq } from "../../domain/validate.js";
-import type { JoinRequest, JoinResponse } from "../../../gen/herald/gateway/v1/envelope.js";
+import { type JoinRequest, type JoinResponse, Scope, UsersScope } from "../../../gen/herald/gateway/v1/envelope.js";
+import type { Filter } from "../../domain/filter/filter.js";
+import { parseFilter } from "../../domain/filter/filter.js";
 import type { FrameTransport } from "./frame-transport.js";
-import { subscriptionIdOf } from "./room-frames.js";
+import { type SubscriptionOptions, subscriptionIdOf } from "./room-frames.js";
 import { type RoomSessionHandle, RoomSubscription } from "./room-subscription.js";
 import type { SessionContext } from "./session-context.js";
 import { TypingGate } from "./typing-gate.js";
@@ -59,17 +61,21 @@ export class RoomSubscriptions {
     const { rooms, roomHub } = this.#ctx;
     const sinceSeq = checkSeq("join.since_seq", value.sinceSeq);
     const volatile = value.volatile === undefined ? null : checkJsonObject("join.volatile", value.volatile, Limits.maxVolatileBytes);
+    const options = joinOptions(value);
+    const filter = options.filter === null ? null : parseFilter(options.filter, "join.filter");
     if (this.#subs.size + this.#joining >= Limits.maxSubscriptionsPerSession)
       throw new HeraldError("resource_exhausted", `at most ${Limits.maxSubscriptionsPerSession} room subscriptions per connection`);
     this.#joining++;
     let sub: RoomSubscription;
     try {
       const room = await rooms.joinable(value.roomId, this.#session.userId, "join.room_id");
-      if (value.presence && !room.options.presence)
-        throw new HeraldError("failed_precondition", "presence is off in this room", { field: "join.presence" });
+      if (options.users !== "none" && !room.options.presence)
+        throw new HeraldError("failed_precondition", "presence is off in this room", {
+          field: value.users === UsersScope.USERS_SCOPE_UNSPECIFIED ? "join.presence" : "join.users",
+        });
       // The session may have closed meanwhile: closeAll has run and would never see this subscription.
       if (this.#session.isClosed()) throw new HeraldError("aborted", "the connection closed during the join");
-      sub = this.#add(value.roomId, value.presence, volatile);
+      sub = this.#add(value.roomId, options, filter, volatile);
     } finally {
       this.#joining--;
     }
@@ -120,8 +126,8 @@ export class RoomSubscriptions {
     for (const sub of [...this.#subs.values()]) this.#end(sub, null);
   }
 
-  #add(roomId: string, wantsPresence: boolean, volatile: Record<string, unknown> | null): RoomSubscription {
-    const id = subscriptionIdOf(roomId, { presence: wantsPresence });
+  #add(roomId: string, options: SubscriptionOptions, filter: Filter | null, volatile: Record<string, unknown> | null): RoomSubscription {
+    const id = subscriptionIdOf(roomId, options);
     if (this.#subs.has(id))
       throw new HeraldError("already_exists", `this connection already follows the room this way (subscription ${id})`, {
         field: "join.room_id",
@@ -132,7 +138,9 @@ export class RoomSubscriptions {
       ctx: this.#ctx,
       transport: this.#transport,
       roomId,
-      wantsPresence,
+      filter,
+      scope: options.scope,
+      users: options.users,
       volatile,
       onEnd: (s, reason) => this.#end(s, reason),
     });
@@ -175,4 +183,29 @@ export class RoomSubscriptions {
       return false;
     }
   }
+}
+
+const SCOPES: Record<Scope, SubscriptionOptions["scope"]> = {
+  [Scope.SCOPE_UNSPECIFIED]: "all",
+  [Scope.SCOPE_ALL]: "all",
+  [Scope.SCOPE_IN]: "in",
+  [Scope.SCOPE_OUT]: "out",
+  [Scope.SCOPE_NONE]: "none",
+};
+const USERS: Record<UsersScope, SubscriptionOptions["users"] | null> = {
+  [UsersScope.USERS_SCOPE_UNSPECIFIED]: null,
+  [UsersScope.USERS_SCOPE_NONE]: "none",
+  [UsersScope.USERS_SCOPE_IN]: "in",
+  [UsersScope.USERS_SCOPE_OUT]: "out",
+  [UsersScope.USERS_SCOPE_ALL]: "all",
+};
+
+/** A join's options: an empty filter is none; `users` unset follows `presence` (true: all). */
+function joinOptions(value: JoinRequest): SubscriptionOptions {
+  const filter = value.filter !== undefined && Object.keys(value.filter).length > 0 ? value.filter : null;
+  return {
+    filter,
+    scope: SCOPES[value.scope],
+    users: USERS[value.users] ?? (value.presence ? "all" : "none"),
+  };
 }

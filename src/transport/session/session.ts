@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type Filter, parseFilter } from "../../domain/filter/filter.js";
 import type { VerifiedToken } from "../../auth/jwt-verifier.js";
 import { HeraldError, toHeraldError } from "../../domain/errors.js";
 import type { InboxService } from "../../domain/inbox-service.js";
@@ -41,6 +42,8 @@ export class Session implements RequestScope {
   readonly #limiter: RateLimiter;
   readonly #stream: OrderedStream<Notification>;
   readonly roomSubs: RoomSubscriptions;
+  /** The authenticate frame's `inbox_filter`: only matching notifications are pushed (null: all). */
+  inboxFilter: Filter | null = null;
   #authTimer: NodeJS.Timeout | undefined;
   #cancelExpiry = () => {};
   #attached = false;
@@ -207,10 +210,17 @@ export class Session implements RequestScope {
     if (this.state !== "awaiting_auth") throw new HeraldError("failed_precondition", "already authenticated");
     this.state = "authenticating";
     clearTimeout(this.#authTimer);
-    const { token: raw, lastSeq, resume } = value;
+    const { token: raw, lastSeq, resume, inboxFilter } = value;
     this.#authDone = (async () => {
       let token: VerifiedToken;
       let resumeFrom: number | null;
+      try {
+        this.inboxFilter = parseInboxFilter(inboxFilter);
+      } catch (err) {
+        this.#error(id, toHeraldError(err));
+        this.close(CloseCode.badRequest, "invalid inbox filter");
+        return;
+      }
       try {
         token = await this.#ctx.verifier.verify(raw);
         this.#verified = true;
@@ -305,4 +315,9 @@ export class Session implements RequestScope {
     this.send(systemNoticePush(SystemCode.TOKEN_EXPIRED, "token expired"));
     this.close(CloseCode.tokenExpired, "token expired");
   }
+}
+
+/** An authenticate frame's inbox filter, validated (an absent or empty one is none). */
+function parseInboxFilter(raw: Record<string, unknown> | undefined): Filter | null {
+  return raw === undefined || Object.keys(raw).length === 0 ? null : parseFilter(raw, "authenticate.inbox_filter");
 }

@@ -104,6 +104,35 @@ describe("rooms on a 3-node cluster", () => {
     });
   });
 
+  test("a filtered subscriber on node A learns of updates and deletes made through node B with the right scope, live and resumed on node C", async () => {
+    await withDiagnostics([cl], async () => {
+      await rooms(0).createRoom({ roomId: "c:filtered", options: roomOptions({ joinPolicy: JoinPolicy.JOIN_POLICY_OPEN }) });
+      const filter = { equals: { status: "open" } };
+      const ada = await connect(0, "ada");
+      const live = await join(ada, "c:filtered", { filter });
+      const publish = async (content: Record<string, unknown>) =>
+        (await rooms(1).publishRoomMessages({ messages: [roomMessage({ roomId: "c:filtered", content })] })).results[0]!.messageId;
+      const m1 = await publish({ i: 1, status: "open" });
+      const m2 = await publish({ i: 2, status: "closed" });
+      await rooms(1).updateRoomMessage({ roomId: "c:filtered", messageId: m1, content: { i: 1, status: "closed" }, tags: {} });
+      await rooms(2).updateRoomMessage({ roomId: "c:filtered", messageId: m2, content: { i: 2, status: "open" }, tags: {} });
+      await rooms(1).deleteRoomMessage({ roomId: "c:filtered", messageId: m2 });
+      const scopes = (c: TestClient, id: string) =>
+        c.frames
+          .filter((f) => f.roomEvent?.subscriptionId === id)
+          .map((f) => `${f.roomEvent.event.seq} ${f.roomEvent.event.kind.replace("ROOM_EVENT_KIND_", "")} ${f.roomEvent.scope}`);
+      const expected = ["1 MESSAGE SCOPE_IN", "3 MESSAGE_UPDATE SCOPE_OUT", "4 MESSAGE_UPDATE SCOPE_IN", "5 MESSAGE_DELETE SCOPE_OUT"];
+      await waitFor(() => scopes(ada, live.subscriptionId).length === expected.length, { message: "4 filtered events live" });
+      const resumed = await connect(2, "ada");
+      const again = await join(resumed, "c:filtered", { filter, resume: true });
+      assert.equal(again.subscriptionId, live.subscriptionId, "the same room and filter: the same id on another node");
+      await waitFor(() => scopes(resumed, again.subscriptionId).length === expected.length, { message: "4 filtered events resumed" });
+      await ada.request({ ping: {} });
+      assert.deepEqual(scopes(ada, live.subscriptionId), expected);
+      assert.deepEqual(scopes(resumed, again.subscriptionId), expected);
+    });
+  });
+
   test("a node listens to a room's NATS subject only while one of its connections is subscribed", async () => {
     await withDiagnostics([cl], async () => {
       await rooms(0).createRoom({ roomId: "c:interest", options: roomOptions({ joinPolicy: JoinPolicy.JOIN_POLICY_OPEN }) });

@@ -33,9 +33,18 @@ test("the codec carries the topic and every event kind; an unknown topic or kind
     originNode: "n1",
     topic: "channel:1",
     exceptSessionId: "",
+    previousTags: {},
+    hasPrevious: false,
     kind: { $case: "opened", value: { sessionId: "s", openedAtMs: "1" } },
   }).finish();
   assert.equal(decodeEvent(foreign), null);
-  const empty = FanoutMessage.encode({ originNode: "n1", topic, exceptSessionId: "", kind: undefined }).finish();
+  const empty = FanoutMessage.encode({
+    originNode: "n1",
+    topic,
+    exceptSessionId: "",
+    previousTags: {},
+    hasPrevious: false,
+    kind: undefined,
+  }).finish();
   assert.equal(decodeEvent(empty), null);
 });

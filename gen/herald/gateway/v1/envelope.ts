@@ -23,6 +23,112 @@ export const protobufPackage = "herald.gateway.v1";
 
 export const protobufFileName = "herald/gateway/v1/envelope.proto";
 
+/** Scope says how an event relates to a subscription's filter. */
+export enum Scope {
+  /** SCOPE_UNSPECIFIED - Not set (as an option: all). */
+  SCOPE_UNSPECIFIED = 0,
+  /** SCOPE_IN - The message matches now: created matching, updated and still (or newly) matching. */
+  SCOPE_IN = 1,
+  /** SCOPE_OUT - The message matched and no longer does: updated out of the filter, or deleted. */
+  SCOPE_OUT = 2,
+  /** SCOPE_ALL - As an option: both in and out. */
+  SCOPE_ALL = 3,
+  /** SCOPE_NONE - As an option: no room events (presence or typing only). */
+  SCOPE_NONE = 4,
+}
+
+export function scopeFromJSON(object: any): Scope {
+  switch (object) {
+    case 0:
+    case "SCOPE_UNSPECIFIED":
+      return Scope.SCOPE_UNSPECIFIED;
+    case 1:
+    case "SCOPE_IN":
+      return Scope.SCOPE_IN;
+    case 2:
+    case "SCOPE_OUT":
+      return Scope.SCOPE_OUT;
+    case 3:
+    case "SCOPE_ALL":
+      return Scope.SCOPE_ALL;
+    case 4:
+    case "SCOPE_NONE":
+      return Scope.SCOPE_NONE;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Scope");
+  }
+}
+
+export function scopeToJSON(object: Scope): string {
+  switch (object) {
+    case Scope.SCOPE_UNSPECIFIED:
+      return "SCOPE_UNSPECIFIED";
+    case Scope.SCOPE_IN:
+      return "SCOPE_IN";
+    case Scope.SCOPE_OUT:
+      return "SCOPE_OUT";
+    case Scope.SCOPE_ALL:
+      return "SCOPE_ALL";
+    case Scope.SCOPE_NONE:
+      return "SCOPE_NONE";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Scope");
+  }
+}
+
+/** UsersScope selects presence events (Kuzzle's `users` option). */
+export enum UsersScope {
+  /** USERS_SCOPE_UNSPECIFIED - Not set: follow `presence`. */
+  USERS_SCOPE_UNSPECIFIED = 0,
+  /** USERS_SCOPE_NONE - No presence events. */
+  USERS_SCOPE_NONE = 1,
+  /** USERS_SCOPE_IN - Joins only. */
+  USERS_SCOPE_IN = 2,
+  /** USERS_SCOPE_OUT - Leaves only. */
+  USERS_SCOPE_OUT = 3,
+  /** USERS_SCOPE_ALL - Joins and leaves. */
+  USERS_SCOPE_ALL = 4,
+}
+
+export function usersScopeFromJSON(object: any): UsersScope {
+  switch (object) {
+    case 0:
+    case "USERS_SCOPE_UNSPECIFIED":
+      return UsersScope.USERS_SCOPE_UNSPECIFIED;
+    case 1:
+    case "USERS_SCOPE_NONE":
+      return UsersScope.USERS_SCOPE_NONE;
+    case 2:
+    case "USERS_SCOPE_IN":
+      return UsersScope.USERS_SCOPE_IN;
+    case 3:
+    case "USERS_SCOPE_OUT":
+      return UsersScope.USERS_SCOPE_OUT;
+    case 4:
+    case "USERS_SCOPE_ALL":
+      return UsersScope.USERS_SCOPE_ALL;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum UsersScope");
+  }
+}
+
+export function usersScopeToJSON(object: UsersScope): string {
+  switch (object) {
+    case UsersScope.USERS_SCOPE_UNSPECIFIED:
+      return "USERS_SCOPE_UNSPECIFIED";
+    case UsersScope.USERS_SCOPE_NONE:
+      return "USERS_SCOPE_NONE";
+    case UsersScope.USERS_SCOPE_IN:
+      return "USERS_SCOPE_IN";
+    case UsersScope.USERS_SCOPE_OUT:
+      return "USERS_SCOPE_OUT";
+    case UsersScope.USERS_SCOPE_ALL:
+      return "USERS_SCOPE_ALL";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum UsersScope");
+  }
+}
+
 /** PresenceAction says whether a user joined or left. */
 export enum PresenceAction {
   /** PRESENCE_ACTION_UNSPECIFIED - Not set. */
@@ -220,6 +326,12 @@ export interface AuthenticateRequest {
   lastSeq: string;
   /** Resume even from last_seq 0 (send the whole stored inbox first). */
   resume: boolean;
+  /**
+   * Optional filter (Koncorde DSL, see docs/protocol.md) on this connection's
+   * inbox stream: only notifications that match it are pushed (system events
+   * always are). A filtered stream has seq gaps by design.
+   */
+  inboxFilter?: { [key: string]: any } | undefined;
 }
 
 /** AuthenticateResponse confirms who the connection belongs to. */
@@ -335,7 +447,24 @@ export interface JoinRequest {
    * Optional JSON object, at most 2 KiB, carried by the presence events this
    * subscription causes (join and leave).
    */
-  volatile?: { [key: string]: any } | undefined;
+  volatile?:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * Optional filter (Koncorde DSL, see docs/protocol.md): only events whose
+   * message matches it, or matched it before an update or delete, are pushed,
+   * each with its scope. Absent or empty: every event.
+   */
+  filter?:
+    | { [key: string]: any }
+    | undefined;
+  /** Which events by scope (Kuzzle's `scope`); unspecified is all. */
+  scope: Scope;
+  /**
+   * Which presence events (Kuzzle's `users`); unspecified follows `presence`
+   * (true is all, false none). Any but none needs the room's presence on.
+   */
+  users: UsersScope;
 }
 
 /** JoinResponse confirms a subscription. */
@@ -462,7 +591,14 @@ export interface RoomEventPush {
   /** The subscription it arrives on. */
   subscriptionId: string;
   /** The event (room, seq, kind, message). */
-  event?: RoomEvent | undefined;
+  event?:
+    | RoomEvent
+    | undefined;
+  /**
+   * In or out of the subscription's filter: a created or updated message is
+   * in (out when an update took it out of the filter), a deleted one out.
+   */
+  scope: Scope;
 }
 
 /** TypingPush says a user started or stopped typing. */
@@ -1493,7 +1629,7 @@ export const ServerFrame: MessageFns<ServerFrame> = {
 };
 
 function createBaseAuthenticateRequest(): AuthenticateRequest {
-  return { token: "", lastSeq: "0", resume: false };
+  return { token: "", lastSeq: "0", resume: false, inboxFilter: undefined };
 }
 
 export const AuthenticateRequest: MessageFns<AuthenticateRequest> = {
@@ -1506,6 +1642,9 @@ export const AuthenticateRequest: MessageFns<AuthenticateRequest> = {
     }
     if (message.resume !== false) {
       writer.uint32(24).bool(message.resume);
+    }
+    if (message.inboxFilter !== undefined) {
+      Struct.encode(Struct.wrap(message.inboxFilter), writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -1547,6 +1686,14 @@ export const AuthenticateRequest: MessageFns<AuthenticateRequest> = {
             message.resume = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.inboxFilter = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1568,6 +1715,11 @@ export const AuthenticateRequest: MessageFns<AuthenticateRequest> = {
         ? globalThis.String(object.last_seq)
         : "0",
       resume: isSet(object.resume) ? globalThis.Boolean(object.resume) : false,
+      inboxFilter: isObject(object.inboxFilter)
+        ? object.inboxFilter
+        : isObject(object.inbox_filter)
+        ? object.inbox_filter
+        : undefined,
     };
   },
 
@@ -1582,6 +1734,9 @@ export const AuthenticateRequest: MessageFns<AuthenticateRequest> = {
     if (message.resume !== false) {
       obj.resume = message.resume;
     }
+    if (message.inboxFilter !== undefined) {
+      obj.inboxFilter = message.inboxFilter;
+    }
     return obj;
   },
 
@@ -1593,6 +1748,7 @@ export const AuthenticateRequest: MessageFns<AuthenticateRequest> = {
     message.token = object.token ?? "";
     message.lastSeq = object.lastSeq ?? "0";
     message.resume = object.resume ?? false;
+    message.inboxFilter = object.inboxFilter ?? undefined;
     return message;
   },
 };
@@ -2630,7 +2786,16 @@ export const Error: MessageFns<Error> = {
 };
 
 function createBaseJoinRequest(): JoinRequest {
-  return { roomId: "", sinceSeq: "0", resume: false, presence: false, volatile: undefined };
+  return {
+    roomId: "",
+    sinceSeq: "0",
+    resume: false,
+    presence: false,
+    volatile: undefined,
+    filter: undefined,
+    scope: 0,
+    users: 0,
+  };
 }
 
 export const JoinRequest: MessageFns<JoinRequest> = {
@@ -2649,6 +2814,15 @@ export const JoinRequest: MessageFns<JoinRequest> = {
     }
     if (message.volatile !== undefined) {
       Struct.encode(Struct.wrap(message.volatile), writer.uint32(42).fork()).join();
+    }
+    if (message.filter !== undefined) {
+      Struct.encode(Struct.wrap(message.filter), writer.uint32(50).fork()).join();
+    }
+    if (message.scope !== 0) {
+      writer.uint32(56).int32(message.scope);
+    }
+    if (message.users !== 0) {
+      writer.uint32(64).int32(message.users);
     }
     return writer;
   },
@@ -2706,6 +2880,30 @@ export const JoinRequest: MessageFns<JoinRequest> = {
             message.volatile = Struct.unwrap(Struct.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.filter = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.scope = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.users = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2733,6 +2931,9 @@ export const JoinRequest: MessageFns<JoinRequest> = {
       resume: isSet(object.resume) ? globalThis.Boolean(object.resume) : false,
       presence: isSet(object.presence) ? globalThis.Boolean(object.presence) : false,
       volatile: isObject(object.volatile) ? object.volatile : undefined,
+      filter: isObject(object.filter) ? object.filter : undefined,
+      scope: isSet(object.scope) ? scopeFromJSON(object.scope) : 0,
+      users: isSet(object.users) ? usersScopeFromJSON(object.users) : 0,
     };
   },
 
@@ -2753,6 +2954,15 @@ export const JoinRequest: MessageFns<JoinRequest> = {
     if (message.volatile !== undefined) {
       obj.volatile = message.volatile;
     }
+    if (message.filter !== undefined) {
+      obj.filter = message.filter;
+    }
+    if (message.scope !== 0) {
+      obj.scope = scopeToJSON(message.scope);
+    }
+    if (message.users !== 0) {
+      obj.users = usersScopeToJSON(message.users);
+    }
     return obj;
   },
 
@@ -2766,6 +2976,9 @@ export const JoinRequest: MessageFns<JoinRequest> = {
     message.resume = object.resume ?? false;
     message.presence = object.presence ?? false;
     message.volatile = object.volatile ?? undefined;
+    message.filter = object.filter ?? undefined;
+    message.scope = object.scope ?? 0;
+    message.users = object.users ?? 0;
     return message;
   },
 };
@@ -4144,7 +4357,7 @@ export const PresenceRequest: MessageFns<PresenceRequest> = {
 };
 
 function createBaseRoomEventPush(): RoomEventPush {
-  return { subscriptionId: "", event: undefined };
+  return { subscriptionId: "", event: undefined, scope: 0 };
 }
 
 export const RoomEventPush: MessageFns<RoomEventPush> = {
@@ -4154,6 +4367,9 @@ export const RoomEventPush: MessageFns<RoomEventPush> = {
     }
     if (message.event !== undefined) {
       RoomEvent.encode(message.event, writer.uint32(18).fork()).join();
+    }
+    if (message.scope !== 0) {
+      writer.uint32(24).int32(message.scope);
     }
     return writer;
   },
@@ -4187,6 +4403,14 @@ export const RoomEventPush: MessageFns<RoomEventPush> = {
             message.event = RoomEvent.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.scope = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4207,6 +4431,7 @@ export const RoomEventPush: MessageFns<RoomEventPush> = {
         ? globalThis.String(object.subscription_id)
         : "",
       event: isSet(object.event) ? RoomEvent.fromJSON(object.event) : undefined,
+      scope: isSet(object.scope) ? scopeFromJSON(object.scope) : 0,
     };
   },
 
@@ -4217,6 +4442,9 @@ export const RoomEventPush: MessageFns<RoomEventPush> = {
     }
     if (message.event !== undefined) {
       obj.event = RoomEvent.toJSON(message.event);
+    }
+    if (message.scope !== 0) {
+      obj.scope = scopeToJSON(message.scope);
     }
     return obj;
   },
@@ -4230,6 +4458,7 @@ export const RoomEventPush: MessageFns<RoomEventPush> = {
     message.event = (object.event !== undefined && object.event !== null)
       ? RoomEvent.fromPartial(object.event)
       : undefined;
+    message.scope = object.scope ?? 0;
     return message;
   },
 };

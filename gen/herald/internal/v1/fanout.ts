@@ -81,6 +81,17 @@ export interface FanoutMessage {
   topic: string;
   /** For system_event: the session that caused it, which is not told. */
   exceptSessionId: string;
+  /**
+   * For a room_event that updates or deletes: the message's content and tags
+   * before it (filtered subscriptions decide "matched before" from them).
+   */
+  previousContent?:
+    | { [key: string]: any }
+    | undefined;
+  /** See previous_content. */
+  previousTags: { [key: string]: string };
+  /** previous_content and previous_tags are set (an empty object is a value). */
+  hasPrevious: boolean;
   /** What to do. */
   kind?:
     | //
@@ -111,6 +122,11 @@ export interface FanoutMessage {
     /** A new message in one of the user's rooms (user topics). */
     { $case: "roomActivity"; value: RoomActivity }
     | undefined;
+}
+
+export interface FanoutMessage_PreviousTagsEntry {
+  key: string;
+  value: string;
 }
 
 /** CloseConnections closes a user's connections. */
@@ -182,7 +198,15 @@ export interface RoomActivity {
 }
 
 function createBaseFanoutMessage(): FanoutMessage {
-  return { originNode: "", topic: "", exceptSessionId: "", kind: undefined };
+  return {
+    originNode: "",
+    topic: "",
+    exceptSessionId: "",
+    previousContent: undefined,
+    previousTags: {},
+    hasPrevious: false,
+    kind: undefined,
+  };
 }
 
 export const FanoutMessage: MessageFns<FanoutMessage> = {
@@ -195,6 +219,15 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
     }
     if (message.exceptSessionId !== "") {
       writer.uint32(26).string(message.exceptSessionId);
+    }
+    if (message.previousContent !== undefined) {
+      Struct.encode(Struct.wrap(message.previousContent), writer.uint32(42).fork()).join();
+    }
+    globalThis.Object.entries(message.previousTags).forEach(([key, value]: [string, string]) => {
+      FanoutMessage_PreviousTagsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).join();
+    });
+    if (message.hasPrevious !== false) {
+      writer.uint32(56).bool(message.hasPrevious);
     }
     switch (message.kind?.$case) {
       case "notification":
@@ -263,6 +296,33 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
             }
 
             message.exceptSessionId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.previousContent = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            const entry6 = FanoutMessage_PreviousTagsEntry.decode(reader, reader.uint32());
+            if (entry6.value !== undefined) {
+              message.previousTags[entry6.key] = entry6.value;
+            }
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.hasPrevious = reader.bool();
             continue;
           }
           case 10: {
@@ -362,6 +422,43 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
         : isSet(object.except_session_id)
         ? globalThis.String(object.except_session_id)
         : "",
+      previousContent: isObject(object.previousContent)
+        ? object.previousContent
+        : isObject(object.previous_content)
+        ? object.previous_content
+        : undefined,
+      previousTags: isObject(object.previousTags)
+        ? (globalThis.Object.entries(object.previousTags) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.previous_tags)
+        ? (globalThis.Object.entries(object.previous_tags) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      hasPrevious: isSet(object.hasPrevious)
+        ? globalThis.Boolean(object.hasPrevious)
+        : isSet(object.has_previous)
+        ? globalThis.Boolean(object.has_previous)
+        : false,
       kind: isSet(object.notification)
         ? { $case: "notification", value: Notification.fromJSON(object.notification) }
         : isSet(object.systemEvent)
@@ -403,6 +500,21 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
     if (message.exceptSessionId !== "") {
       obj.exceptSessionId = message.exceptSessionId;
     }
+    if (message.previousContent !== undefined) {
+      obj.previousContent = message.previousContent;
+    }
+    if (message.previousTags) {
+      const entries = globalThis.Object.entries(message.previousTags) as [string, string][];
+      if (entries.length > 0) {
+        obj.previousTags = {};
+        entries.forEach(([k, v]) => {
+          obj.previousTags[k] = v;
+        });
+      }
+    }
+    if (message.hasPrevious !== false) {
+      obj.hasPrevious = message.hasPrevious;
+    }
     if (message.kind?.$case === "notification") {
       obj.notification = Notification.toJSON(message.kind.value);
     } else if (message.kind?.$case === "systemEvent") {
@@ -433,6 +545,17 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
     message.originNode = object.originNode ?? "";
     message.topic = object.topic ?? "";
     message.exceptSessionId = object.exceptSessionId ?? "";
+    message.previousContent = object.previousContent ?? undefined;
+    message.previousTags = (globalThis.Object.entries(object.previousTags ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.hasPrevious = object.hasPrevious ?? false;
     switch (object.kind?.$case) {
       case "notification": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
@@ -489,6 +612,93 @@ export const FanoutMessage: MessageFns<FanoutMessage> = {
         break;
       }
     }
+    return message;
+  },
+};
+
+function createBaseFanoutMessage_PreviousTagsEntry(): FanoutMessage_PreviousTagsEntry {
+  return { key: "", value: "" };
+}
+
+export const FanoutMessage_PreviousTagsEntry: MessageFns<FanoutMessage_PreviousTagsEntry> = {
+  encode(message: FanoutMessage_PreviousTagsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FanoutMessage_PreviousTagsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFanoutMessage_PreviousTagsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FanoutMessage_PreviousTagsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: FanoutMessage_PreviousTagsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FanoutMessage_PreviousTagsEntry>, I>>(base?: I): FanoutMessage_PreviousTagsEntry {
+    return FanoutMessage_PreviousTagsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FanoutMessage_PreviousTagsEntry>, I>>(
+    object: I,
+  ): FanoutMessage_PreviousTagsEntry {
+    const message = createBaseFanoutMessage_PreviousTagsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };

@@ -2,6 +2,7 @@ import { HeraldError } from "../../../domain/errors.js";
 import { Limits } from "../../../domain/limits.js";
 import { checkRoomId, checkTags } from "../../../domain/room-validate.js";
 import { checkBoundedText, checkJsonObject } from "../../../domain/validate.js";
+import { Scope, UsersScope } from "../../../../gen/herald/gateway/v1/envelope.js";
 import type { RoomMessageQuery } from "../../../../gen/herald/v1/room.js";
 import { ListDirection } from "../../../../gen/herald/v1/notification.js";
 import { roomPageToProto, roomPresenceToProto, roomQueryFromProto } from "../../../codec/room-convert.js";
@@ -42,7 +43,16 @@ async function framed<T>(op: string, run: () => Promise<T>): Promise<T> {
  */
 export const ROOM_OPERATIONS = {
   join: {
-    fields: { roomId: "string", sinceSeq: "int64", resume: "bool", presence: "bool", volatile: "struct" },
+    fields: {
+      roomId: "string",
+      sinceSeq: "int64",
+      resume: "bool",
+      presence: "bool",
+      volatile: "struct",
+      filter: "struct",
+      scope: { enum: enumNames(Scope) },
+      users: { enum: enumNames(UsersScope) },
+    },
     async handle(s, id, value) {
       await s.roomSubs.join(value, (r) => s.send(encodeFrame(id, { $case: "join", value: r })));
       return null;

@@ -8,7 +8,7 @@ import { encodeFrame } from "../server-frames.js";
  */
 export const SESSION_OPERATIONS = {
   authenticate: {
-    fields: { token: "string", lastSeq: "int64", resume: "bool" },
+    fields: { token: "string", lastSeq: "int64", resume: "bool", inboxFilter: "struct" },
     beforeAuth: true,
     async handle(s, id, value) {
       await s.authenticate(id, value);

@@ -106,3 +106,29 @@ test("ordered stream: a gap left by a notification offered before the catch-up r
   assert.deepEqual(h.pushed, [1, 3]);
   assert.equal(h.reads.length, 1);
 });
+
+test("ordered stream: an item the consumer does not want (filtered out) moves the seq on: no push, and no read for the next", async () => {
+  const stored = [1, 2, 3, 4];
+  const h = harness(stored);
+  h.stream.open(0);
+  await settle();
+  stored.push(5, 6);
+  h.stream.offer(note(5), false);
+  h.stream.offer(note(6));
+  assert.deepEqual(h.pushed, [1, 2, 3, 4, 6]);
+  assert.equal(h.stream.lastSeq, 6);
+  assert.deepEqual(h.reads, [0], "5 was seen, so 6 is no gap");
+  h.stream.offer(note(0, false), false);
+  assert.deepEqual(h.pushed, [1, 2, 3, 4, 6], "an unwanted ephemeral one is dropped");
+
+  // Queued during a catch-up: merged as seen, not pushed.
+  const g = harness([1, 2]);
+  g.hold();
+  g.stream.open(0);
+  g.stream.offer(note(3), false);
+  g.stream.offer(note(4));
+  g.letGo();
+  await settle();
+  assert.deepEqual(g.pushed, [1, 2, 4]);
+  assert.deepEqual(g.reads, [0]);
+});

@@ -15,7 +15,7 @@ import {
   typingBody,
   unsubscribedBody,
 } from "../../../../src/transport/session/room-frames.js";
-import { PresenceAction, ServerFrame } from "../../../../gen/herald/gateway/v1/envelope.js";
+import { PresenceAction, Scope, ServerFrame } from "../../../../gen/herald/gateway/v1/envelope.js";
 
 const date = fc.date({ min: new Date(0), max: new Date(4102444800000), noInvalidDate: true });
 const json = fc.dictionary(fc.string(), fc.jsonValue()) as fc.Arbitrary<Record<string, unknown>>;
@@ -59,11 +59,12 @@ const roomEvent: fc.Arbitrary<RoomEvent> = fc
 
 const expected = (body: NonNullable<ServerFrame["body"]>) => JSON.stringify(ServerFrame.toJSON({ id: 0, body }));
 
-test("a room event push is the shared event body wrapped with the subscription id: exactly ServerFrame.toJSON's", () => {
+test("a room event push is the shared event body wrapped with the subscription id and scope: exactly ServerFrame.toJSON's", () => {
   fc.assert(
-    fc.property(roomEvent, subId, (e, id) => {
-      const got = subscriptionPush("roomEvent", subscriptionIdMember(id), roomEventBody(e));
-      assert.equal(got, expected({ $case: "roomEvent", value: { subscriptionId: id, event: roomEventToProto(e) } }));
+    fc.property(roomEvent, subId, fc.constantFrom("in" as const, "out" as const), (e, id, scope) => {
+      const got = roomEventPush(e, scope).frameFor(subscriptionIdMember(id)).toString();
+      const protoScope = scope === "in" ? Scope.SCOPE_IN : Scope.SCOPE_OUT;
+      assert.equal(got, expected({ $case: "roomEvent", value: { subscriptionId: id, event: roomEventToProto(e), scope: protoScope } }));
     }),
     { numRuns: 1000 },
   );
@@ -124,12 +125,13 @@ test("an event's body is encoded once and shared by every subscription; each pus
 
 test("an event's frame is one buffer for every subscription with the same id, and is the push's JSON", () => {
   const [e] = fc.sample(roomEvent, 1);
-  const push = roomEventPush(e!);
-  assert.equal(roomEventPush(e!), push, "one shared push per event object");
+  const push = roomEventPush(e!, "in");
+  assert.equal(roomEventPush(e!, "in"), push, "one shared push per event object and scope");
+  assert.notEqual(roomEventPush(e!, "out"), push);
   const a = push.frameFor(subscriptionIdMember("a"));
   assert.equal(push.frameFor(subscriptionIdMember("a")), a, "the same bytes, not a copy");
   const b = push.frameFor(subscriptionIdMember("b"));
-  assert.equal(b.toString(), subscriptionPush("roomEvent", subscriptionIdMember("b"), roomEventBody(e!)));
+  assert.equal(JSON.parse(b.toString()).roomEvent.scope, "SCOPE_IN");
   assert.equal(JSON.parse(a.toString()).roomEvent.subscriptionId, "a");
   const typing = new SharedPush("typingEvent", typingBody("r", "u", true));
   assert.deepEqual(JSON.parse(typing.frameFor(subscriptionIdMember("s")).toString()), {
@@ -137,12 +139,17 @@ test("an event's frame is one buffer for every subscription with the same id, an
   });
 });
 
-test("a subscription id names the room and the options: stable, distinct per room and per presence choice", () => {
-  const id = subscriptionIdOf("team:42", { presence: false });
+test("a subscription id names the room and the options: stable, the same for a filter in another key order, distinct otherwise", () => {
+  const plain = { filter: null, scope: "all", users: "none" } as const;
+  const id = subscriptionIdOf("team:42", plain);
   assert.match(id, /^[A-Za-z0-9_-]{22}$/);
-  assert.equal(subscriptionIdOf("team:42", { presence: false }), id);
-  assert.notEqual(subscriptionIdOf("team:42", { presence: true }), id);
-  assert.notEqual(subscriptionIdOf("team:43", { presence: false }), id);
+  assert.equal(subscriptionIdOf("team:42", { ...plain }), id);
+  assert.notEqual(subscriptionIdOf("team:42", { ...plain, users: "all" }), id);
+  assert.notEqual(subscriptionIdOf("team:42", { ...plain, scope: "in" }), id);
+  assert.notEqual(subscriptionIdOf("team:43", plain), id);
+  const f = subscriptionIdOf("team:42", { ...plain, filter: { and: [{ equals: { a: 1 } }, { range: { n: { gt: 1, lt: 5 } } }] } });
+  assert.notEqual(f, id);
+  assert.equal(subscriptionIdOf("team:42", { ...plain, filter: { and: [{ equals: { a: 1 } }, { range: { n: { lt: 5, gt: 1 } } }] } }), f);
 });
 
 test("a room activity push is ServerFrame.toJSON's, encoded once per event", () => {
