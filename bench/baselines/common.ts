@@ -23,6 +23,34 @@ export function envelope(i: number, t: number): object {
   };
 }
 
+/**
+ * The room benchmark's raw push: the same members and sizes as Herald's
+ * `roomEvent` push of a backend's ephemeral message to an unfiltered
+ * subscription (subscription id, room, kind, message id, times, scope), so
+ * clients parse as many bytes from both. `t` as in `envelope`.
+ */
+export function roomEnvelope(i: number, t: number): object {
+  const time = new Date().toISOString();
+  return {
+    roomEvent: {
+      subscriptionId: "bENCHbENCHbENCHbENCH00",
+      event: {
+        roomId: "bench:room",
+        kind: "ROOM_EVENT_KIND_MESSAGE",
+        message: {
+          messageId: `01000000-0000-7000-8000-${String(Math.abs(i)).padStart(12, "0")}`,
+          roomId: "bench:room",
+          content: { t, i },
+          createTime: time,
+          updateTime: time,
+        },
+        time,
+      },
+      scope: "SCOPE_IN",
+    },
+  };
+}
+
 export interface BroadcastRequest {
   /** Messages to send, each to every client. */
   count: number;
@@ -70,12 +98,14 @@ export interface TargetedResult {
  *   GET  /eld        -> event-loop delay since the last read {p50, p99, max} in seconds
  *                       (monitorEventLoopDelay at 10 ms resolution, as prom-client reports Herald's), then reset
  *   POST /broadcast  {count, rate, warmup} -> BroadcastResult once all are handed to the sockets
+ *   POST /publish    {i, t} -> {} once message i, stamped t by its publisher, is handed to every socket
+ *                    (a backend publishing to the server, as Herald's benchmarks do over gRPC)
  *   POST /targeted   TargetedRequest -> TargetedResult (servers that know their clients' users)
  */
 export async function startControl(options: {
   connections: () => number;
-  /** Send message i, stamped now, to every client. */
-  broadcastOne: (i: number) => void;
+  /** Send message i, stamped `t` (default: now), to every client. */
+  broadcastOne: (i: number, t?: number) => void;
   /** Send one pre-serialised frame to the user's connections; false if it has none. */
   sendToUser?: (userId: string, frame: Buffer) => boolean;
 }): Promise<number> {
@@ -141,6 +171,16 @@ export async function startControl(options: {
           const { startMs, endMs } = await paced(body.count, body.rate ?? 0, (k) => options.broadcastOne(k));
           reply(200, { sent: body.count, sendStartMs: startMs, sendEndMs: endMs } satisfies BroadcastResult);
         })().catch((err: unknown) => reply(500, { error: String(err) }));
+      });
+      return;
+    }
+    if (req.method === "POST" && req.url === "/publish") {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { i: number; t: number };
+        options.broadcastOne(body.i, body.t);
+        reply(200, {});
       });
       return;
     }

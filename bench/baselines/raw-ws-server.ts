@@ -11,7 +11,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { nowMs } from "../lib/clock.js";
-import { envelope, portArg, ready, startControl } from "./common.js";
+import { envelope, portArg, ready, roomEnvelope, startControl } from "./common.js";
+
+/** `--room-shape`: push frames shaped like Herald's room events (the room benchmark), else like its notifications. */
+const shape = process.argv.includes("--room-shape") ? roomEnvelope : envelope;
 
 const server = http.createServer((_req, res) => res.writeHead(404).end());
 const wss = new WebSocketServer({ server, perMessageDeflate: false, clientTracking: false, maxPayload: 64 * 1024 });
@@ -43,8 +46,8 @@ wss.on("connection", (ws, req) => {
 const sendOpts = { binary: false, compress: false } as const;
 const controlPort = await startControl({
   connections: () => clients.size,
-  broadcastOne(i) {
-    const frame = Buffer.from(JSON.stringify(envelope(i, nowMs())));
+  broadcastOne(i, t = nowMs()) {
+    const frame = Buffer.from(JSON.stringify(shape(i, t)));
     for (const ws of clients) ws.send(frame, sendOpts);
   },
   sendToUser(user, frame) {

@@ -16,7 +16,7 @@ export interface FleetOptions {
   jwtSecret?: string;
   userPrefix?: string;
   /** Adapter `room`: the room every client joins, and whether it asks for presence events. */
-  room?: { roomId: string; presence: boolean };
+  room?: { roomId: string; presence: boolean; filterGroups?: number };
   /** Keep connections after a completed phase (multi-phase runs). */
   stay?: boolean;
   connectTimeoutMs?: number;
@@ -109,7 +109,13 @@ export class Fleet {
         `${o.label}#${p}`,
       ];
       if (o.stay) args.push("--stay");
-      if (o.room) args.push("--room", o.room.roomId, ...(o.room.presence ? ["--room-presence"] : []));
+      if (o.room)
+        args.push(
+          "--room",
+          o.room.roomId,
+          ...(o.room.presence ? ["--room-presence"] : []),
+          ...(o.room.filterGroups ? ["--room-filter-groups", String(o.room.filterGroups)] : []),
+        );
       if (o.connectConcurrency !== undefined) args.push("--connect-concurrency", String(o.connectConcurrency));
       children.push(
         spawnTs("bench/load/ws-clients.ts", {

@@ -29,6 +29,8 @@ export interface RoomRunOptions {
   sourceAddresses: number;
   rate: number;
   persistent: boolean;
+  /** Subscribers filter on `g` = user number mod this; messages carry `g` = i mod this (0: no filter). */
+  filterGroups: number;
 }
 
 /** The churn run: --clients subscribers, churnWatchers of them asking for presence events. */
@@ -89,10 +91,18 @@ export function roomApi(node: HeraldNode): RoomApi {
  * `firstI`, `firstI + 1`, ... (negative for warm-up), all with content
  * `{t, i}` stamped at `t` (the bench clock just before the call).
  */
-export function roomMessages(roomId: string, t: number, firstI: number, count: number, persistent: boolean): OutgoingRoomMessage[] {
+export function roomMessages(
+  roomId: string,
+  t: number,
+  firstI: number,
+  count: number,
+  persistent: boolean,
+  groups = 0,
+): OutgoingRoomMessage[] {
+  const group = (i: number) => (groups > 0 ? { g: ((i % groups) + groups) % groups } : {});
   return Array.from({ length: count }, (_, j) => ({
     roomId,
-    content: { t, i: firstI + j },
+    content: { t, i: firstI + j, ...group(firstI + j) },
     tags: {},
     senderId: "",
     persistent,
@@ -141,7 +151,7 @@ export async function runHeraldRoom(p: RoomRunOptions): Promise<SystemResult> {
   const persistent = p.persistent;
   const calls = Math.ceil(p.messages / p.batch);
   const call = (k: number, t: number) =>
-    api.publish(roomMessages(ROOM, t, k * p.batch, Math.min(p.batch, p.messages - k * p.batch), persistent));
+    api.publish(roomMessages(ROOM, t, k * p.batch, Math.min(p.batch, p.messages - k * p.batch), persistent, p.filterGroups));
   try {
     return await measureDelivery({
       name: "Herald",
@@ -151,11 +161,12 @@ export async function runHeraldRoom(p: RoomRunOptions): Promise<SystemResult> {
       roomId: ROOM,
       clients: p.clients,
       messages: p.messages,
+      filterGroups: p.filterGroups,
       clientProcs: p.clientProcs,
       sourceAddresses: p.sourceAddresses,
       async warmup() {
         if (p.warmup === 0) return;
-        await paced(p.warmup, 0, (k) => api.publish(roomMessages(ROOM, nowMs(), -1 - k, 1, persistent)), p.inFlight);
+        await paced(p.warmup, 0, (k) => api.publish(roomMessages(ROOM, nowMs(), -1 - k, 1, persistent, p.filterGroups)), p.inFlight);
         await sleep(300);
       },
       async send() {

@@ -22,6 +22,8 @@ export interface DeliveryTarget {
   roomId: string;
   clients: number;
   messages: number;
+  /** Subscribers filter on one of this many groups (messages go round-robin over the groups); 0: unfiltered. */
+  filterGroups: number;
   clientProcs: number;
   sourceAddresses: number;
   warmup(): Promise<void>;
@@ -31,13 +33,14 @@ export interface DeliveryTarget {
 
 /** Subscribers join the room (adapter `room`), then the target publishes; deliveries/s, latency and server CPU as scenario 1. */
 export async function measureDelivery(t: DeliveryTarget): Promise<SystemResult> {
+  const perClient = t.filterGroups > 0 ? Math.floor(t.messages / t.filterGroups) : t.messages;
   const fleet = await Fleet.start({
     adapter: "room",
-    room: { roomId: t.roomId, presence: false },
+    room: { roomId: t.roomId, presence: false, filterGroups: t.filterGroups },
     url: t.url,
     clients: t.clients,
     procs: t.clientProcs,
-    expectPerClient: t.messages,
+    expectPerClient: perClient,
     localAddresses: loopbackAddresses(t.sourceAddresses),
     jwtSecret: t.jwtSecret,
     label: t.name,
@@ -68,7 +71,7 @@ export async function measureDelivery(t: DeliveryTarget): Promise<SystemResult> 
     const notes: string[] = [];
     if (fleet.connected < t.clients)
       notes.push(`${t.clients - fleet.connected} of ${t.clients} clients failed to join (${fleet.firstError})`);
-    if (s.received < fleet.connected * t.messages) notes.push(`${fleet.connected * t.messages - s.received} deliveries missing`);
+    if (s.received < fleet.connected * perClient) notes.push(`${fleet.connected * perClient - s.received} deliveries missing`);
     return {
       name: t.name,
       status: "ok",
@@ -78,7 +81,7 @@ export async function measureDelivery(t: DeliveryTarget): Promise<SystemResult> 
       details: {
         connected: fleet.connected,
         connectMs: fleet.connectMs,
-        expected: t.clients * t.messages,
+        expected: t.clients * perClient,
         received: s.received,
         perClientMin: s.perClientMin,
         perClientMax: s.perClientMax,

@@ -23,6 +23,19 @@ export interface RoomJoin {
   roomId: string;
   /** Ask for presence_event pushes (the room must have presence on). */
   presence: boolean;
+  /**
+   * With N > 0, join with the filter `{"equals": {"g": <user number mod N>}}`:
+   * the client gets the messages of its group only (content `g`).
+   */
+  filterGroups?: number;
+}
+
+/** The join frame of a `room` client. */
+function joinFrame(spec: ClientSpec): string {
+  const room = spec.room!;
+  const groups = room.filterGroups ?? 0;
+  const filter = groups > 0 ? { equals: { g: Number(/\d+$/.exec(spec.userId)?.[0] ?? 0) % groups } } : undefined;
+  return JSON.stringify({ id: 1, join: { roomId: room.roomId, presence: room.presence, filter } });
 }
 
 export interface ClientSpec {
@@ -121,7 +134,7 @@ function connectWs(spec: ClientSpec, h: Handlers, now: () => number, awaitSessio
       if ("error" in msg) fail(new Error(`gateway error frame: ${JSON.stringify((msg as { error: unknown }).error)}`));
       else if ("authenticate" in msg) {
         if (!spec.room) up();
-        else ws.send(JSON.stringify({ id: 1, join: { roomId: spec.room.roomId, presence: spec.room.presence } }));
+        else ws.send(joinFrame(spec));
       } else if ("join" in msg && (msg as { id?: unknown }).id === 1) up();
     };
     ws.on("message", (data: Buffer, isBinary: boolean) => {

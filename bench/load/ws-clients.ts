@@ -47,6 +47,7 @@ const { values } = parseArgs({
     stay: { type: "boolean", default: false },
     room: { type: "string" },
     "room-presence": { type: "boolean", default: false },
+    "room-filter-groups": { type: "string", default: "0" },
   },
 });
 
@@ -67,7 +68,9 @@ const maxRunMs = Number(values["max-run-ms"]);
 const secret = values["jwt-secret"] ?? process.env.BENCH_JWT_SECRET ?? "";
 if (url.includes("{token}") && secret === "") throw new Error("{token} in --url needs --jwt-secret or BENCH_JWT_SECRET");
 if (adapter === "room" && !values.room) throw new Error("--adapter room needs --room");
-const room = values.room ? { roomId: values.room, presence: values["room-presence"] } : undefined;
+const room = values.room
+  ? { roomId: values.room, presence: values["room-presence"], filterGroups: Number(values["room-filter-groups"]) }
+  : undefined;
 
 const out = (o: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ ...o, name: values.name })}\n`);
 

@@ -46,6 +46,15 @@ export interface BroadcastParams {
   /** ...at most this many times (the least disturbed run is kept). */
   retries: number;
   systems: ("herald" | "raw" | "socketio")[];
+  /** The frame the raw ws baseline pushes: shaped like Herald's notification push (default) or its room event push. */
+  rawShape?: "notification" | "room";
+  /**
+   * Who makes the baseline's messages: the server itself, stamped as it writes
+   * (default), or a backend (this process) POSTing each to `/publish`, stamped
+   * before the call, `heraldInFlight` outstanding or paced at `rate` — as
+   * Herald's backend does over gRPC.
+   */
+  rawPublisher?: "server" | "backend";
 }
 
 /** Options from flags / env; `clients` overrides --clients (run-all) and the defaults that follow from it. */
@@ -171,6 +180,7 @@ export async function runBaseline(kind: "raw" | "socketio", p: BroadcastParams):
   const name = kind === "raw" ? "raw ws" : "Socket.IO";
   const server = spawnTs(kind === "raw" ? "bench/baselines/raw-ws-server.ts" : "bench/baselines/socketio-server.ts", {
     name: `${kind}-server`,
+    args: p.rawShape === "room" ? ["--room-shape"] : [],
     nodeFlags: ["--max-old-space-size=4096", ...(process.env.BENCH_RAW_NODE_FLAGS ?? "").split(" ").filter(Boolean)],
   });
   try {
@@ -190,9 +200,17 @@ export async function runBaseline(kind: "raw" | "socketio", p: BroadcastParams):
           }
         },
         async warmup(q) {
-          if (q.warmup > 0) await httpJson("POST", `${control}/broadcast`, { count: 0, warmup: q.warmup });
+          if (q.warmup > 0 && q.rawPublisher === "backend") {
+            await paced(q.warmup, 0, (k) => httpJson("POST", `${control}/publish`, { i: -1 - k, t: nowMs() }), q.heraldInFlight);
+            await sleep(300);
+          } else if (q.warmup > 0) await httpJson("POST", `${control}/broadcast`, { count: 0, warmup: q.warmup });
         },
         async send(q) {
+          if (q.rawPublisher === "backend") {
+            const publish = (k: number) => httpJson("POST", `${control}/publish`, { i: k, t: nowMs() });
+            const r = q.rate > 0 ? await paced(q.messages, q.rate, publish, 64) : await paced(q.messages, 0, publish, q.heraldInFlight);
+            return { sendStartMs: r.startMs, sendEndMs: r.endMs };
+          }
           const r = await httpJson<BroadcastResult>("POST", `${control}/broadcast`, { count: q.messages, rate: q.rate });
           return { sendStartMs: r.sendStartMs, sendEndMs: r.sendEndMs };
         },

@@ -18,7 +18,13 @@
  * interleaved; the median by deliveries/s is reported), --max-foreign /
  * --retries (as scenario 1), --churn-seconds (0 = no churn run, default 10),
  * --churn-connections (default 100), --churn-watchers (subscribers asking for
- * presence events, default min(1,000, clients)).
+ * presence events, default min(1,000, clients)), --filter-groups N (0 = off:
+ * each subscriber joins with the filter {"equals": {"g": <user number mod N>}}
+ * and message i carries g = i mod N, so 1/N of the subscribers match each
+ * message; the raw ws baseline then has clients / N sockets, the same
+ * deliveries per message).
+ *
+ *   npm run bench:room -- --clients 10000 --filter-groups 100 --modes ephemeral --churn-seconds 0
  */
 import { runIfMain, listOpt, numOpt } from "../lib/args.js";
 import { nowMs } from "../lib/clock.js";
@@ -47,6 +53,7 @@ export interface RoomParams {
   churnSeconds: number;
   churnConnections: number;
   churnWatchers: number;
+  filterGroups: number;
 }
 
 export function roomParamsFromArgs(override: { clients?: number } = {}): RoomParams {
@@ -71,6 +78,7 @@ export function roomParamsFromArgs(override: { clients?: number } = {}): RoomPar
     churnSeconds: numOpt("churn-seconds", 10),
     churnConnections: Math.max(1, numOpt("churn-connections", 100)),
     churnWatchers: Math.min(clients, numOpt("churn-watchers", 1_000)),
+    filterGroups: numOpt("filter-groups", 0),
   };
 }
 
@@ -134,8 +142,10 @@ export function figureDefs(p: RoomParams): FigureDef[] {
   ];
 }
 
+/** The raw baseline: with filter groups, the sockets one message reaches (clients / groups), each getting every message. */
 function rawParams(p: RoomParams, rate: number): BroadcastParams {
-  return { ...p, rate, heraldInFlight: p.inFlight, systems: ["raw"] };
+  const clients = p.filterGroups > 0 ? Math.ceil(p.clients / p.filterGroups) : p.clients;
+  return { ...p, clients, rate, heraldInFlight: p.inFlight, systems: ["raw"], rawShape: "room", rawPublisher: "backend" };
 }
 
 /** The run with the median deliveries/s of the ok ones (all runs kept in its details). */
@@ -258,8 +268,11 @@ export async function runRoom(p: RoomParams): Promise<ScenarioResult> {
     baselines.push(raw);
   }
   const result: ScenarioResult = {
-    scenario: `room-${p.clients}`,
-    title: `Room fan-out: ${p.clients.toLocaleString("en-US")} subscribers x ${p.messages} messages`,
+    scenario: p.filterGroups > 0 ? `room-${p.clients}-filtered-${p.filterGroups}` : `room-${p.clients}`,
+    title:
+      p.filterGroups > 0
+        ? `Filtered room fan-out: ${p.clients.toLocaleString("en-US")} filtered subscribers, 1 in ${p.filterGroups} matching each of ${p.messages} messages`
+        : `Room fan-out: ${p.clients.toLocaleString("en-US")} subscribers x ${p.messages} messages`,
     startedAt: started.toISOString(),
     durationSec: Math.round((nowMs() - t0) / 100) / 10,
     machine: machineInfo(),
@@ -269,7 +282,9 @@ export async function runRoom(p: RoomParams): Promise<ScenarioResult> {
     baselines,
     notes: [
       `Herald: one room (JOIN_POLICY_OPEN), every client joined it; one PublishRoomMessages call per ${p.batch} message(s), content {t, i} with t stamped by the backend just before the call; as fast as possible = ${p.inFlight} calls in flight, fixed rate = calls paced at ${p.fixedRate.toLocaleString("en-US")} messages/s. Latency includes the RPC (and, persistent, the commit).`,
-      "raw ws: scenario 1's server, every client gets every message (one encode per message, the same buffer to every socket), t stamped in the server as it writes; one run per pace, shown beside both modes.",
+      p.filterGroups > 0
+        ? `Filtered: each subscriber joined with {"equals": {"g": <user number mod ${p.filterGroups}>}}, message i carries g = i mod ${p.filterGroups}: ${Math.ceil(p.clients / p.filterGroups).toLocaleString("en-US")} subscribers match each message. raw ws runs with that many sockets, each getting every message (the same deliveries per message, no filtering): the ratio is the cost of the ${(p.clients - Math.ceil(p.clients / p.filterGroups)).toLocaleString("en-US")} subscriptions that do not match. Messages/s = deliveries/s / ${Math.ceil(p.clients / p.filterGroups).toLocaleString("en-US")}.`
+        : `raw ws: scenario 1's server pushing frames shaped and sized like Herald's room events (--room-shape: subscription id, room, kind, message id, times, scope); like Herald's, each message is published by a backend (this process POSTs it to the server's /publish, t stamped just before the call; ${p.inFlight} calls in flight as fast as possible, paced at the fixed rate), and every client gets every message (one encode per message, the same buffer to every socket); one run per pace, shown beside both modes.`,
       ...(p.churnSeconds > 0
         ? [
             `Presence churn: the room with presence on holds ${p.clients.toLocaleString("en-US")} subscriptions, ${p.churnWatchers.toLocaleString("en-US")} of them asking for presence events; ${p.churnConnections} further sessions (distinct users) join and leave in a closed loop for ${p.churnSeconds} s (per-connection request limit lifted); every join and leave is a presence change pushed to the watchers.`,

@@ -6,6 +6,7 @@ import { afterDocument, beforeDocument } from "../../domain/filter-documents.js"
 import type { Filter } from "../../domain/filter/filter.js";
 import { FilterIndex } from "../../domain/filter/filter-index.js";
 import { presenceBody, SharedPush, typingBody, type UsersOption } from "./room-frames.js";
+import { SeqReorder } from "./seq-reorder.js";
 import { TypingTracker } from "./typing-tracker.js";
 
 /** What the hub needs of one room subscription of a session on this node. */
@@ -36,6 +37,8 @@ interface RoomEntry {
   listeners: Set<RoomListener>;
   /** The filters of the filtered listeners. */
   filters: FilterIndex<RoomListener>;
+  /** The room's live events back in seq order. */
+  order: SeqReorder<RoomEvent>;
   sub: Subscription;
   typists: TypingTracker;
 }
@@ -72,7 +75,10 @@ export class RoomHub {
     this.#typingTimeoutMs = options.typingTimeoutMs;
     // After a fan-out outage every room stream re-reads what it may have missed.
     this.#offReconnect = this.#bus.onReconnect(() => {
-      for (const e of this.#rooms.values()) for (const l of e.listeners) l.resync();
+      for (const e of this.#rooms.values()) {
+        e.order.flush();
+        for (const l of e.listeners) l.resync();
+      }
     });
   }
 
@@ -127,6 +133,7 @@ export class RoomHub {
     const entry: RoomEntry = {
       listeners,
       filters: new FilterIndex(),
+      order: new SeqReorder<RoomEvent>({ emit: (e) => this.#offer(entry, e) }),
       typists,
       sub: this.#bus.subscribe(roomTopic(roomId), (event) => this.#onEvent(entry, event)),
     };
@@ -137,13 +144,14 @@ export class RoomHub {
   #drop(roomId: string, entry: RoomEntry): void {
     entry.sub.unsubscribe();
     entry.typists.clear();
+    entry.order.dispose();
     if (this.#rooms.get(roomId) === entry) this.#rooms.delete(roomId);
   }
 
   #onEvent(entry: RoomEntry, event: TopicEvent): void {
     switch (event.kind) {
       case "room_event":
-        return this.#offer(entry, event.event);
+        return entry.order.offer(event.event);
       case "typing":
         entry.typists.typing(event.userId, event.typing, event.exceptSessionId);
         return;
