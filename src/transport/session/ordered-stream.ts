@@ -36,6 +36,8 @@ interface Queued<T> {
   gen: number;
   /** False: the consumer does not want it (a filter ruled it out); it only moves the seq on. */
   wanted: boolean;
+  /** See `offer`. */
+  runFrom: number;
 }
 
 /**
@@ -84,17 +86,22 @@ export class OrderedStream<T extends Sequenced> {
    * A live item of the topic. In order it is pushed at once: no allocation,
    * no await. `wanted` false (the caller knows the consumer's filter rules it
    * out) only moves the stream's seq on, so the next item is not a gap.
+   * `runFrom`: the caller vouches that every seq from it up to this item's
+   * was offered before it to this stream or ruled out by the consumer's
+   * filter (a filtered subscription is offered only what may match); a gap
+   * inside that run is no gap (`Infinity`: no such promise).
    */
-  offer(n: T, wanted = true): void {
+  offer(n: T, wanted = true, runFrom = Number.POSITIVE_INFINITY): void {
     this.#gen++;
     if (this.#syncing) {
-      this.#queue.push({ n, gen: this.#gen, wanted });
+      this.#queue.push({ n, gen: this.#gen, wanted, runFrom });
       return;
     }
     if (!n.persistent) return wanted ? this.#push(n) : undefined;
     if (n.seq <= this.#lastSeq) return;
+    if (n.seq > this.#lastSeq + 1 && runFrom <= this.#lastSeq + 1) this.#lastSeq = n.seq - 1;
     if (n.seq === this.#lastSeq + 1) return wanted ? this.#push(n) : void (this.#lastSeq = n.seq);
-    this.#queue.push({ n, gen: this.#gen, wanted });
+    this.#queue.push({ n, gen: this.#gen, wanted, runFrom });
     void this.#catchUp();
   }
 
@@ -145,11 +152,11 @@ export class OrderedStream<T extends Sequenced> {
   #mergeQueue(fetchGen: number): boolean {
     let i = 0;
     for (; i < this.#queue.length; i++) {
-      const { n, gen, wanted } = this.#queue[i]!;
+      const { n, gen, wanted, runFrom } = this.#queue[i]!;
       if (!n.persistent) {
         if (wanted) this.#push(n);
       } else if (n.seq <= this.#lastSeq) continue;
-      else if (n.seq === this.#lastSeq + 1 || gen <= fetchGen) {
+      else if (n.seq === this.#lastSeq + 1 || gen <= fetchGen || runFrom <= this.#lastSeq + 1) {
         if (wanted) this.#push(n);
         else this.#lastSeq = n.seq;
       } else break;

@@ -19,11 +19,11 @@ export interface RoomListener {
   /** Its filter (null: none); the hub indexes it to find the candidates of each event. */
   readonly filter: Filter | null;
   /**
-   * A room event (persistent or ephemeral), to its ordered stream; `wanted`
-   * false when its filter matches the event neither after nor before it
-   * (the stream only moves its seq on).
+   * A room event (persistent or ephemeral), to its ordered stream. A filtered
+   * listener is offered only the events its filter may match; `runFrom` (see
+   * `SeqReorder`) lets its stream tell the seqs ruled out from missed ones.
    */
-  offer(event: RoomEvent, wanted: boolean): void;
+  offer(event: RoomEvent, runFrom: number): void;
   /** A push of this room (typing, presence), encoded once per subscription id for every listener. */
   typing(push: SharedPush): void;
   presence(push: SharedPush): void;
@@ -35,6 +35,8 @@ export interface RoomListener {
 
 interface RoomEntry {
   listeners: Set<RoomListener>;
+  /** The listeners without a filter (offered every event). */
+  unfiltered: Set<RoomListener>;
   /** The filters of the filtered listeners. */
   filters: FilterIndex<RoomListener>;
   /** The room's live events back in seq order. */
@@ -76,7 +78,7 @@ export class RoomHub {
     // After a fan-out outage every room stream re-reads what it may have missed.
     this.#offReconnect = this.#bus.onReconnect(() => {
       for (const e of this.#rooms.values()) {
-        e.order.flush();
+        e.order.breakRun();
         for (const l of e.listeners) l.resync();
       }
     });
@@ -93,6 +95,7 @@ export class RoomHub {
     if (!entry) entry = this.#open(l.roomId);
     entry.listeners.add(l);
     if (l.filter !== null) entry.filters.add(l, l.filter);
+    else entry.unfiltered.add(l);
     try {
       await entry.sub.ready;
     } catch (err) {
@@ -106,6 +109,7 @@ export class RoomHub {
     const entry = this.#rooms.get(l.roomId);
     if (!entry?.listeners.delete(l)) return;
     if (l.filter !== null) entry.filters.remove(l);
+    else entry.unfiltered.delete(l);
     if (entry.listeners.size > 0) return;
     this.#drop(l.roomId, entry);
   }
@@ -132,8 +136,9 @@ export class RoomHub {
     });
     const entry: RoomEntry = {
       listeners,
+      unfiltered: new Set(),
       filters: new FilterIndex(),
-      order: new SeqReorder<RoomEvent>({ emit: (e) => this.#offer(entry, e) }),
+      order: new SeqReorder<RoomEvent>({ emit: (e, runFrom) => this.#offer(entry, e, runFrom) }),
       typists,
       sub: this.#bus.subscribe(roomTopic(roomId), (event) => this.#onEvent(entry, event)),
     };
@@ -171,21 +176,25 @@ export class RoomHub {
   }
 
   /**
-   * An event to every listener: filtered ones learn from the room's filter
-   * index whether they may want it (their filter matches the message after
-   * or before the event), so matching costs in proportion to the candidates.
+   * An event to the listeners that may want it: every unfiltered one, and
+   * the filtered ones the room's filter index finds matching the message
+   * after or before the event. So an event costs in proportion to those, not
+   * to the room's filtered subscriptions; the others never see it, and their
+   * streams learn from `runFrom` that the seqs they skip were ruled out.
    */
-  #offer(entry: RoomEntry, e: RoomEvent): void {
-    if (entry.filters.size === 0) {
-      for (const l of entry.listeners) l.offer(e, true);
+  #offer(entry: RoomEntry, e: RoomEvent, runFrom: number): void {
+    for (const l of entry.unfiltered) l.offer(e, runFrom);
+    if (entry.filters.size === 0) return;
+    const after = afterDocument(e);
+    const before = beforeDocument(e);
+    const matched = after === null ? [] : entry.filters.match(after);
+    if (before === null) {
+      for (const l of matched) l.offer(e, runFrom);
       return;
     }
-    const candidates = new Set<RoomListener>();
-    const after = afterDocument(e);
-    if (after !== null) for (const l of entry.filters.match(after)) candidates.add(l);
-    const before = beforeDocument(e);
-    if (before !== null) for (const l of entry.filters.match(before)) candidates.add(l);
-    for (const l of entry.listeners) l.offer(e, l.filter === null || candidates.has(l));
+    const candidates = new Set(matched);
+    for (const l of entry.filters.match(before)) candidates.add(l);
+    for (const l of candidates) l.offer(e, runFrom);
   }
 
   #end(entry: RoomEntry, event: RoomTopicEvent & { kind: "end_subscriptions" }): void {

@@ -143,8 +143,8 @@ export class RoomSubscription implements RoomListener {
     this.#stream.open(fromSeq);
   }
 
-  offer(event: RoomEvent, wanted: boolean): void {
-    if (!this.#ended) this.#stream.offer(event, wanted && this.scope !== "none");
+  offer(event: RoomEvent, runFrom: number): void {
+    if (!this.#ended) this.#stream.offer(event, this.scope !== "none", runFrom);
   }
 
   typing(push: SharedPush): void {

@@ -13,24 +13,33 @@ export const REORDER_HOLD_MS = 50;
  * until the ones before it arrive; then whatever is held goes out in seq
  * order, and a real gap (an event lost on the way) is left to the streams'
  * catch-up as before. Ephemeral events (seq 0) and late ones pass at once.
+ *
+ * Each event goes out with the first seq of the run it belongs to (`runFrom`):
+ * every seq from `runFrom` up to the event's was sent before it, once, in
+ * order. A subscription that is not given every event (a filter ruled the
+ * others out) uses it to tell a seq that was filtered out from one it missed.
  */
 export class SeqReorder<T extends Sequenced> {
-  readonly #emit: (e: T) => void;
+  readonly #emit: (e: T, runFrom: number) => void;
   readonly #holdMs: number;
   /** The next seq expected (0: none seen yet). */
   #next = 0;
   readonly #held = new Map<number, T>();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(options: { emit: (e: T) => void; holdMs?: number }) {
+  /** The highest seq sent (0: none since the start or the last `breakRun`). */
+  #lastOut = 0;
+  #runFrom = 0;
+
+  constructor(options: { emit: (e: T, runFrom: number) => void; holdMs?: number }) {
     this.#emit = options.emit;
     this.#holdMs = options.holdMs ?? REORDER_HOLD_MS;
   }
 
   offer(e: T): void {
-    if (!e.persistent || (this.#next !== 0 && e.seq < this.#next)) return this.#emit(e);
+    if (!e.persistent || (this.#next !== 0 && e.seq < this.#next)) return this.#out(e);
     if (this.#next === 0 || e.seq === this.#next) {
-      this.#emit(e);
+      this.#out(e);
       this.#next = e.seq + 1;
       this.#drain();
       return;
@@ -46,9 +55,18 @@ export class SeqReorder<T extends Sequenced> {
     const held = [...this.#held.values()].sort((a, b) => a.seq - b.seq);
     this.#held.clear();
     for (const e of held) {
-      this.#emit(e);
+      this.#out(e);
       this.#next = Math.max(this.#next, e.seq + 1);
     }
+  }
+
+  /**
+   * What was sent may not be all there was (the fan-out was down): the next
+   * event starts a new run, so nobody takes the seqs before it for filtered out.
+   */
+  breakRun(): void {
+    this.flush();
+    this.#lastOut = 0;
   }
 
   /** Stops the timer and drops what is held (the topic is left). */
@@ -61,12 +79,20 @@ export class SeqReorder<T extends Sequenced> {
   #drain(): void {
     for (let e = this.#held.get(this.#next); e !== undefined; e = this.#held.get(this.#next)) {
       this.#held.delete(this.#next);
-      this.#emit(e);
+      this.#out(e);
       this.#next++;
     }
     if (this.#held.size === 0 && this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
+  }
+
+  #out(e: T): void {
+    if (e.persistent) {
+      if (this.#lastOut === 0 || e.seq > this.#lastOut + 1) this.#runFrom = e.seq;
+      if (e.seq > this.#lastOut) this.#lastOut = e.seq;
+    }
+    this.#emit(e, this.#runFrom);
   }
 }

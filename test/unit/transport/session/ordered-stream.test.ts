@@ -132,3 +132,29 @@ test("ordered stream: an item the consumer does not want (filtered out) moves th
   assert.deepEqual(g.pushed, [1, 2, 4]);
   assert.deepEqual(g.reads, [0]);
 });
+
+test("ordered stream: a skip inside a run the caller vouches for (runFrom) is no gap; one before the run is", async () => {
+  const stored = [1, 2, 3];
+  const h = harness(stored);
+  h.stream.open(0);
+  await settle();
+  stored.push(4, 5, 6, 7, 8, 9, 10);
+  h.stream.offer(note(7), true, 4);
+  assert.deepEqual(h.pushed, [1, 2, 3, 7], "4..6 were offered to others, ruled out here: 7 goes at once");
+  assert.deepEqual(h.reads, [0]);
+  h.stream.offer(note(10), true, 9);
+  assert.deepEqual(h.pushed, [1, 2, 3, 7], "8 is before the run: a real gap, read from the store");
+  await settle();
+  assert.deepEqual(h.pushed, [1, 2, 3, 7, 8, 9, 10]);
+  assert.deepEqual(h.reads, [0, 7]);
+
+  // Queued during a catch-up: merged the same way.
+  const g = harness([1, 2]);
+  g.hold();
+  g.stream.open(0);
+  g.stream.offer(note(5), true, 3);
+  g.letGo();
+  await settle();
+  assert.deepEqual(g.pushed, [1, 2, 5]);
+  assert.deepEqual(g.reads, [0]);
+});

@@ -6,8 +6,15 @@ const ev = (seq: number) => ({ seq, persistent: seq > 0 });
 
 function harness(holdMs = 10_000) {
   const out: number[] = [];
-  const r = new SeqReorder<{ seq: number; persistent: boolean }>({ emit: (e) => out.push(e.seq), holdMs });
-  return { r, out };
+  const runs: string[] = [];
+  const r = new SeqReorder<{ seq: number; persistent: boolean }>({
+    emit: (e, runFrom) => {
+      out.push(e.seq);
+      runs.push(`${e.seq}:${runFrom}`);
+    },
+    holdMs,
+  });
+  return { r, out, runs };
 }
 
 test("seq reorder: in-order events pass at once; a swapped pair comes out in order; late, duplicate and ephemeral ones pass", () => {
@@ -31,7 +38,7 @@ test("seq reorder: in-order events pass at once; a swapped pair comes out in ord
 
 test("seq reorder: a real gap is released in order after the hold, then what follows flows again", () => {
   vi.useFakeTimers();
-  const { r, out } = harness(20);
+  const { r, out, runs } = harness(20);
   r.offer(ev(1));
   r.offer(ev(4));
   r.offer(ev(3));
@@ -44,7 +51,12 @@ test("seq reorder: a real gap is released in order after the hold, then what fol
   assert.deepEqual(out, [1, 3, 4, 5]);
   r.offer(ev(7));
   r.flush();
-  assert.deepEqual(out, [1, 3, 4, 5, 7], "flush (after a fan-out outage) releases at once");
+  assert.deepEqual(out, [1, 3, 4, 5, 7], "flush releases at once");
+  assert.deepEqual(runs, ["1:1", "3:3", "4:3", "5:3", "7:7"], "each event names the first seq of its gapless run");
+  r.offer(ev(8));
+  r.breakRun();
+  r.offer(ev(9));
+  assert.deepEqual(runs.slice(5), ["8:7", "9:9"], "after a fan-out outage a new run starts");
   r.dispose();
   vi.useRealTimers();
 });
