@@ -98,8 +98,9 @@ export interface TargetedResult {
  *   GET  /eld        -> event-loop delay since the last read {p50, p99, max} in seconds
  *                       (monitorEventLoopDelay at 10 ms resolution, as prom-client reports Herald's), then reset
  *   POST /broadcast  {count, rate, warmup} -> BroadcastResult once all are handed to the sockets
- *   POST /publish    {i, t} -> {} once message i, stamped t by its publisher, is handed to every socket
- *                    (a backend publishing to the server, as Herald's benchmarks do over gRPC)
+ *   POST /publish    {i, t, persist?} -> {} once message i, stamped t by its publisher, is handed to every
+ *                    socket (a backend publishing to the server, as Herald's benchmarks do over gRPC); with
+ *                    `persist`, first stored by the server's `persistOne` (one INSERT), as a home-grown server would
  *   POST /targeted   TargetedRequest -> TargetedResult (servers that know their clients' users)
  */
 export async function startControl(options: {
@@ -108,6 +109,8 @@ export async function startControl(options: {
   broadcastOne: (i: number, t?: number) => void;
   /** Send one pre-serialised frame to the user's connections; false if it has none. */
   sendToUser?: (userId: string, frame: Buffer) => boolean;
+  /** Store message i before it is sent (POST /publish with `persist`). */
+  persistOne?: (i: number, t: number) => Promise<void>;
 }): Promise<number> {
   const eld = monitorEventLoopDelay({ resolution: 10 });
   eld.enable();
@@ -178,9 +181,14 @@ export async function startControl(options: {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { i: number; t: number };
-        options.broadcastOne(body.i, body.t);
-        reply(200, {});
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { i: number; t: number; persist?: boolean };
+        const stored = body.persist && options.persistOne ? options.persistOne(body.i, body.t) : Promise.resolve();
+        stored
+          .then(() => {
+            options.broadcastOne(body.i, body.t);
+            reply(200, {});
+          })
+          .catch((err: unknown) => reply(500, { error: String(err) }));
       });
       return;
     }

@@ -9,6 +9,7 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import pg from "pg";
 import { WebSocketServer, type WebSocket } from "ws";
 import { nowMs } from "../lib/clock.js";
 import { envelope, portArg, ready, roomEnvelope, startControl } from "./common.js";
@@ -43,6 +44,17 @@ wss.on("connection", (ws, req) => {
   ws.on("error", drop);
 });
 
+/**
+ * `--pg <url>`: POST /publish with `persist` stores each message first, one
+ * INSERT (autocommit) into a table of its own: the raw ws + pg baseline of
+ * persistent messages.
+ */
+const pgAt = process.argv.indexOf("--pg");
+const pool = pgAt >= 0 ? new pg.Pool({ connectionString: process.argv[pgAt + 1], max: 4 }) : undefined;
+await pool?.query(
+  "create table if not exists raw_messages (id bigserial primary key, content jsonb not null, created_at timestamptz not null default now())",
+);
+
 const sendOpts = { binary: false, compress: false } as const;
 const controlPort = await startControl({
   connections: () => clients.size,
@@ -50,6 +62,11 @@ const controlPort = await startControl({
     const frame = Buffer.from(JSON.stringify(shape(i, t)));
     for (const ws of clients) ws.send(frame, sendOpts);
   },
+  persistOne: pool
+    ? async (i, t) => {
+        await pool.query("insert into raw_messages (content) values ($1) returning id", [JSON.stringify({ t, i })]);
+      }
+    : undefined,
   sendToUser(user, frame) {
     const set = byUser.get(user);
     if (!set) return false;

@@ -55,6 +55,8 @@ export interface BroadcastParams {
    * Herald's backend does over gRPC.
    */
   rawPublisher?: "server" | "backend";
+  /** With a backend publisher: the raw server stores each message in this Postgres database first (raw ws + pg). */
+  rawPgUrl?: string;
 }
 
 /** Options from flags / env; `clients` overrides --clients (run-all) and the defaults that follow from it. */
@@ -180,7 +182,7 @@ export async function runBaseline(kind: "raw" | "socketio", p: BroadcastParams):
   const name = kind === "raw" ? "raw ws" : "Socket.IO";
   const server = spawnTs(kind === "raw" ? "bench/baselines/raw-ws-server.ts" : "bench/baselines/socketio-server.ts", {
     name: `${kind}-server`,
-    args: p.rawShape === "room" ? ["--room-shape"] : [],
+    args: [...(p.rawShape === "room" ? ["--room-shape"] : []), ...(p.rawPgUrl ? ["--pg", p.rawPgUrl] : [])],
     nodeFlags: ["--max-old-space-size=4096", ...(process.env.BENCH_RAW_NODE_FLAGS ?? "").split(" ").filter(Boolean)],
   });
   try {
@@ -201,13 +203,15 @@ export async function runBaseline(kind: "raw" | "socketio", p: BroadcastParams):
         },
         async warmup(q) {
           if (q.warmup > 0 && q.rawPublisher === "backend") {
-            await paced(q.warmup, 0, (k) => httpJson("POST", `${control}/publish`, { i: -1 - k, t: nowMs() }), q.heraldInFlight);
+            const persist = q.rawPgUrl !== undefined;
+            await paced(q.warmup, 0, (k) => httpJson("POST", `${control}/publish`, { i: -1 - k, t: nowMs(), persist }), q.heraldInFlight);
             await sleep(300);
           } else if (q.warmup > 0) await httpJson("POST", `${control}/broadcast`, { count: 0, warmup: q.warmup });
         },
         async send(q) {
           if (q.rawPublisher === "backend") {
-            const publish = (k: number) => httpJson("POST", `${control}/publish`, { i: k, t: nowMs() });
+            const persist = q.rawPgUrl !== undefined;
+            const publish = (k: number) => httpJson("POST", `${control}/publish`, { i: k, t: nowMs(), persist });
             const r = q.rate > 0 ? await paced(q.messages, q.rate, publish, 64) : await paced(q.messages, 0, publish, q.heraldInFlight);
             return { sendStartMs: r.startMs, sendEndMs: r.endMs };
           }

@@ -30,6 +30,7 @@ import { runIfMain, listOpt, numOpt } from "../lib/args.js";
 import { nowMs } from "../lib/clock.js";
 import { machineInfo } from "../lib/machine.js";
 import { quietRun } from "../lib/noise.js";
+import { createScratchDb } from "../lib/pg.js";
 import { runHeraldChurn, runHeraldRoom } from "../lib/room-herald.js";
 import { report, type FigureDef, type ScenarioResult, type SystemResult } from "../lib/results.js";
 import { type BroadcastParams, runBaseline } from "./broadcast.js";
@@ -142,10 +143,24 @@ export function figureDefs(p: RoomParams): FigureDef[] {
   ];
 }
 
-/** The raw baseline: with filter groups, the sockets one message reaches (clients / groups), each getting every message. */
-function rawParams(p: RoomParams, rate: number): BroadcastParams {
+/**
+ * The raw baseline: with filter groups, the sockets one message reaches (clients / groups), each getting every
+ * message; beside persistent messages it stores each in Postgres first (`rawPgUrl`: raw ws + pg).
+ */
+function rawParams(p: RoomParams, rate: number, rawPgUrl?: string): BroadcastParams {
   const clients = p.filterGroups > 0 ? Math.ceil(p.clients / p.filterGroups) : p.clients;
-  return { ...p, clients, rate, heraldInFlight: p.inFlight, systems: ["raw"], rawShape: "room", rawPublisher: "backend" };
+  return { ...p, clients, rate, heraldInFlight: p.inFlight, systems: ["raw"], rawShape: "room", rawPublisher: "backend", rawPgUrl };
+}
+
+/** One raw run beside `mode`: persistent messages are stored in a scratch database first. */
+async function runRaw(p: RoomParams, rate: number, mode: Mode): Promise<SystemResult> {
+  if (mode === "ephemeral") return runBaseline("raw", rawParams(p, rate));
+  const db = await createScratchDb();
+  try {
+    return await runBaseline("raw", rawParams(p, rate, db.url));
+  } finally {
+    await db.drop();
+  }
 }
 
 /** The run with the median deliveries/s of the ok ones (all runs kept in its details). */
@@ -183,7 +198,8 @@ function verdicts(herald: SystemResult, raw: SystemResult | undefined, p: RoomPa
     .map((c) => {
       const d = herald.figures[`${c.key}_deliveriesPerSec`]! / raw.figures[`${c.key}_deliveriesPerSec`]!;
       const l = herald.figures[`${c.key}_p99`]! / raw.figures[`${c.key}_p99`]!;
-      return `target (${c.label}): deliveries/s ${d.toFixed(2)}x raw ws (>= 0.9x ${d >= 0.9 ? "met" : "NOT met"}), p99 ${l.toFixed(2)}x raw ws (<= 1.5x ${l <= 1.5 ? "met" : "NOT met"})`;
+      const base = c.mode === "persistent" ? "raw ws + pg" : "raw ws";
+      return `target (${c.label}): deliveries/s ${d.toFixed(2)}x ${base} (>= 0.9x ${d >= 0.9 ? "met" : "NOT met"}), p99 ${l.toFixed(2)}x ${base} (<= 1.5x ${l <= 1.5 ? "met" : "NOT met"})`;
     });
 }
 
@@ -200,7 +216,7 @@ export async function runRoom(p: RoomParams): Promise<ScenarioResult> {
       onRetry: (f) => process.stdout.write(` disturbed (${Math.round(f * 100)}% of CPU to other work), again...`),
     });
   const heraldRuns = new Map<string, SystemResult[]>(configs(p).map((c) => [c.key, []]));
-  const rawRuns = new Map<string, SystemResult[]>(paces(p).map((x) => [x.key, []]));
+  const rawRuns = new Map<string, SystemResult[]>(configs(p).map((c) => [c.key, []]));
   for (let round = 0; round < p.repeat; round++)
     for (const pace of paces(p)) {
       if (p.systems.includes("herald"))
@@ -210,12 +226,13 @@ export async function runRoom(p: RoomParams): Promise<ScenarioResult> {
           say(r);
           heraldRuns.get(c.key)!.push(r);
         }
-      if (p.systems.includes("raw")) {
-        process.stdout.write(`   raw ws ${pace.label}...`);
-        const r = await quiet(() => runBaseline("raw", rawParams(p, pace.rate)));
-        say(r);
-        rawRuns.get(pace.key)!.push(r);
-      }
+      if (p.systems.includes("raw"))
+        for (const c of configs(p).filter((x) => x.rate === pace.rate)) {
+          process.stdout.write(`   raw ws${c.mode === "persistent" ? " + pg" : ""} ${pace.label}...`);
+          const r = await quiet(() => runRaw(p, pace.rate, c.mode));
+          say(r);
+          rawRuns.get(c.key)!.push(r);
+        }
     }
   let churn: SystemResult | undefined;
   if (p.systems.includes("herald") && p.churnSeconds > 0) {
@@ -250,19 +267,21 @@ export async function runRoom(p: RoomParams): Promise<ScenarioResult> {
   }
   const baselines: SystemResult[] = [];
   if (p.systems.includes("raw")) {
-    const raw: SystemResult = { name: "raw ws", status: "failed", figures: {}, chart: [], details: {} };
+    const raw: SystemResult = { name: "raw ws (+ pg beside persistent)", status: "failed", figures: {}, chart: [], details: {} };
     const rawNotes: string[] = [];
-    for (const pace of paces(p)) {
-      const r = pickMedian(rawRuns.get(pace.key)!);
+    for (const c of configs(p)) {
+      const runs = rawRuns.get(c.key)!;
+      if (runs.length === 0) continue;
+      const r = pickMedian(runs);
+      const label = `${c.mode === "persistent" ? "raw ws + pg" : "raw ws"} ${c.label}`;
       if (r.status === "ok") {
         raw.status = "ok";
         raw.latency ??= r.latency;
-        if (r.latency) raw.chart!.push({ name: `raw ws ${pace.label}`, summary: r.latency });
-        // One raw run per pace stands beside both of Herald's modes.
-        for (const m of p.modes) for (const [k, v] of Object.entries(r.figures)) raw.figures[`${pace.key}_${m}_${k}`] = v;
+        if (r.latency) raw.chart!.push({ name: label, summary: r.latency });
+        for (const [k, v] of Object.entries(r.figures)) raw.figures[`${c.key}_${k}`] = v;
       }
-      if (r.note) rawNotes.push(`${pace.label}: ${uniqueParts(r.note)}`);
-      raw.details![pace.key] = { status: r.status, note: r.note, latency: r.latency, ...r.details };
+      if (r.note) rawNotes.push(`${label}: ${uniqueParts(r.note)}`);
+      raw.details![c.key] = { status: r.status, note: r.note, latency: r.latency, ...r.details };
     }
     raw.note = rawNotes.join("; ") || undefined;
     baselines.push(raw);
@@ -284,7 +303,7 @@ export async function runRoom(p: RoomParams): Promise<ScenarioResult> {
       `Herald: one room (JOIN_POLICY_OPEN), every client joined it; one PublishRoomMessages call per ${p.batch} message(s), content {t, i} with t stamped by the backend just before the call; as fast as possible = ${p.inFlight} calls in flight, fixed rate = calls paced at ${p.fixedRate.toLocaleString("en-US")} messages/s. Latency includes the RPC (and, persistent, the commit).`,
       p.filterGroups > 0
         ? `Filtered: each subscriber joined with {"equals": {"g": <user number mod ${p.filterGroups}>}}, message i carries g = i mod ${p.filterGroups}: ${Math.ceil(p.clients / p.filterGroups).toLocaleString("en-US")} subscribers match each message. raw ws runs with that many sockets, each getting every message (the same deliveries per message, no filtering): the ratio is the cost of the ${(p.clients - Math.ceil(p.clients / p.filterGroups)).toLocaleString("en-US")} subscriptions that do not match. Messages/s = deliveries/s / ${Math.ceil(p.clients / p.filterGroups).toLocaleString("en-US")}.`
-        : `raw ws: scenario 1's server pushing frames shaped and sized like Herald's room events (--room-shape: subscription id, room, kind, message id, times, scope); like Herald's, each message is published by a backend (this process POSTs it to the server's /publish, t stamped just before the call; ${p.inFlight} calls in flight as fast as possible, paced at the fixed rate), and every client gets every message (one encode per message, the same buffer to every socket); one run per pace, shown beside both modes.`,
+        : `raw ws: scenario 1's server pushing frames shaped and sized like Herald's room events (--room-shape: subscription id, room, kind, message id, times, scope); like Herald's, each message is published by a backend (this process POSTs it to the server's /publish, t stamped just before the call; ${p.inFlight} calls in flight as fast as possible, paced at the fixed rate), and every client gets every message (one encode per message, the same buffer to every socket). Beside persistent messages it is raw ws + pg: the server first stores each message with one INSERT (autocommit, a pool of 4) into a scratch database, then sends it.`,
       ...(p.churnSeconds > 0
         ? [
             `Presence churn: the room with presence on holds ${p.clients.toLocaleString("en-US")} subscriptions, ${p.churnWatchers.toLocaleString("en-US")} of them asking for presence events; ${p.churnConnections} further sessions (distinct users) join and leave in a closed loop for ${p.churnSeconds} s (per-connection request limit lifted); every join and leave is a presence change pushed to the watchers.`,

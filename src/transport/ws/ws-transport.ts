@@ -28,10 +28,18 @@ export class WsTransport implements FrameTransport {
     return this.#ws.bufferedAmount;
   }
 
+  /**
+   * A frame given as bytes is a push shared by many sockets (a room's
+   * fan-out): it is held with the rest of this loop turn's (`WriteBatcher`).
+   * A string (a reply, an inbox push) is written at once, unless the socket
+   * is held already, where it joins the held frames in order.
+   */
   send(frame: string | Buffer): void {
-    this.#batcher.hold(this.#socket);
     if (typeof frame === "string") this.#ws.send(frame);
-    else this.#ws.send(frame, TEXT);
+    else {
+      this.#batcher.hold(this.#socket);
+      this.#ws.send(frame, TEXT);
+    }
   }
 
   close(code: number, reason: string): void {
