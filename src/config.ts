@@ -45,6 +45,29 @@ export interface WsConfig {
   maxUnauthenticated: number;
 }
 
+/**
+ * The Socket.IO endpoint (docs/socketio.md): the real `socket.io` v4 server on
+ * the HTTP port, bridged to the same sessions as the native endpoint, whose
+ * limits (`WsConfig`) it shares.
+ */
+export interface SocketIoConfig {
+  /** Off: no `/socket.io/` route at all. */
+  enabled: boolean;
+  /** Engine.IO's request path, with a trailing slash (`/socket.io/`). */
+  path: string;
+  /** Namespaces accepted (any other is refused by Socket.IO itself). */
+  namespaces: string[];
+  /**
+   * MinChat's `apiKey` + `channelUserId` mode: client-side keys that let a
+   * client name its user id (trusted). Empty: off, a JWT is required.
+   */
+  publishableKeys: string[];
+  /** The content field the `notification` event's `type` is read from (a string value). */
+  typeField: string;
+  /** `type` by code, when the content has no such field (`1:like`); else the code as text. */
+  typeByCode: Record<number, string>;
+}
+
 /** Connection and stream limits of the gRPC listener (they bound what unauthenticated peers can make a node hold). */
 export interface GrpcConfig {
   /** Open TCP connections at most; more are closed on accept. */
@@ -93,6 +116,7 @@ export interface Config {
   jwt: JwtConfig;
   devJwtSecret: boolean;
   ws: WsConfig;
+  socketIo: SocketIoConfig;
   grpcMaxMessageBytes: number;
   grpc: GrpcConfig;
   /** Where /metrics is served: null = on the HTTP port (development default), else a listener of its own. */
@@ -215,6 +239,34 @@ function wsConfig(env: Env, prod: boolean, origins: string[]): WsConfig {
   };
 }
 
+/** The Socket.IO endpoint; publishable keys must be long and never a backend API key. */
+function socketIoConfig(env: Env, apiKeys: string[]): SocketIoConfig {
+  const path = str(env, "HERALD_SOCKETIO_PATH", "/socket.io");
+  if (!/^\/[A-Za-z0-9._~\-/]*$/.test(path) || path === "/")
+    throw new ConfigError("HERALD_SOCKETIO_PATH", "must be a URL path other than /");
+  const namespaces = list({ N: str(env, "HERALD_SOCKETIO_NAMESPACES", "/,/notifications,/api/notifications") }, "N");
+  for (const n of namespaces) if (!n.startsWith("/")) throw new ConfigError("HERALD_SOCKETIO_NAMESPACES", `${n} must start with /`);
+  const publishableKeys = list(env, "HERALD_SOCKETIO_PUBLISHABLE_KEYS");
+  for (const k of publishableKeys) {
+    if (k.length < 16) throw new ConfigError("HERALD_SOCKETIO_PUBLISHABLE_KEYS", "each key must be at least 16 characters");
+    if (apiKeys.includes(k)) throw new ConfigError("HERALD_SOCKETIO_PUBLISHABLE_KEYS", "a publishable key must not be a backend API key");
+  }
+  const typeByCode: Record<number, string> = {};
+  for (const pair of list(env, "HERALD_SOCKETIO_TYPE_CODES")) {
+    const m = /^(-?\d+)[:=](.+)$/.exec(pair);
+    if (!m) throw new ConfigError("HERALD_SOCKETIO_TYPE_CODES", `expected code:type pairs, got ${JSON.stringify(pair)}`);
+    typeByCode[Number(m[1])] = m[2]!.trim();
+  }
+  return {
+    enabled: bool(env, "HERALD_SOCKETIO_ENABLED", true),
+    path: `${path.replace(/\/+$/, "")}/`,
+    namespaces,
+    publishableKeys,
+    typeField: str(env, "HERALD_SOCKETIO_TYPE_FIELD", "type"),
+    typeByCode,
+  };
+}
+
 /** The gRPC listener's connection and stream limits. */
 function grpcConfig(env: Env): GrpcConfig {
   return {
@@ -270,6 +322,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     devJwtSecret,
     ws: wsConfig(env, prod, origins),
+    socketIo: socketIoConfig(env, apiKeys),
     metrics: metricsListener(env, prod),
     grpcMaxMessageBytes: int(env, "HERALD_GRPC_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, 64 * 1024, 64 * 1024 * 1024),
     grpc: grpcConfig(env),

@@ -28,6 +28,7 @@ import { JwtVerifier } from "./auth/jwt-verifier.js";
 import { healthRoutes } from "./transport/http/health-routes.js";
 import { HttpServer } from "./transport/http/http-server.js";
 import { metricsRoute } from "./transport/http/metrics-route.js";
+import { SocketIoEndpoint } from "./transport/socketio/socketio-endpoint.js";
 import { WsEndpoint } from "./transport/ws/ws-endpoint.js";
 
 export interface RunningHerald {
@@ -120,8 +121,9 @@ function grpcServer(
 }
 
 /**
- * The public HTTP server (health, the WebSocket endpoint, and /metrics in
- * development) and, when configured, the /metrics listener of its own.
+ * The public HTTP server (health, the WebSocket endpoint, the Socket.IO
+ * endpoint's prefix, and /metrics in development) and, when configured, the
+ * /metrics listener of its own.
  */
 function httpServers(
   config: Config,
@@ -129,6 +131,7 @@ function httpServers(
   metrics: Metrics,
   db: Knex,
   ws: WsEndpoint,
+  sio: SocketIoEndpoint | null,
 ): { http: HttpServer; metricsServer: HttpServer | null } {
   const http = new HttpServer({
     host: config.host,
@@ -146,9 +149,38 @@ function httpServers(
       ...(config.metrics === null ? metricsRoute(metrics) : {}),
     },
     upgrades: { [config.ws.path]: ws.upgrade },
+    ...(sio ? { prefixRoutes: { [sio.path]: sio.request }, prefixUpgrades: { [sio.path]: sio.upgrade } } : {}),
   });
   const metricsServer = config.metrics && new HttpServer({ ...config.metrics, log, routes: metricsRoute(metrics) });
   return { http, metricsServer };
+}
+
+/**
+ * The Socket.IO endpoint (null when disabled), sharing the native endpoint's
+ * hubs, so that both endpoints' sessions are one set per node.
+ */
+function socketIoEndpoint(
+  config: Config,
+  log: Logger,
+  metrics: Metrics,
+  ws: WsEndpoint,
+  services: { inbox: InboxService; moderation: ModerationService; rooms: RoomService },
+): SocketIoEndpoint | null {
+  if (!config.socketIo.enabled) return null;
+  if (config.socketIo.publishableKeys.length > 0)
+    log.warn("HERALD_SOCKETIO_PUBLISHABLE_KEYS is set: Socket.IO clients holding such a key may name their own user id (room.user.join)");
+  return new SocketIoEndpoint({
+    config: config.socketIo,
+    ws: config.ws,
+    nodeId: config.nodeId,
+    ...services,
+    verifier: new JwtVerifier(config.jwt),
+    hub: ws.hub,
+    roomHub: ws.roomHub,
+    accepting: () => ws.accepting,
+    log,
+    metrics,
+  });
 }
 
 /** Wires every part of a Herald node from its config. The only place that does. */
@@ -176,7 +208,8 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
     log,
     metrics,
   });
-  const { http, metricsServer } = httpServers(config, log, metrics, db, ws);
+  const sio = socketIoEndpoint(config, log, metrics, ws, { inbox, moderation, rooms });
+  const { http, metricsServer } = httpServers(config, log, metrics, db, ws, sio);
   const metricsPort = metricsServer ? await metricsServer.start() : null;
   const httpPort = await http.start();
   ws.start();
@@ -203,7 +236,7 @@ export async function startHerald(config: Config, log: Logger): Promise<RunningH
     rooms,
     db,
     stop() {
-      stopping ??= stopHerald(config, log, { ws, grpc, http, metricsServer, housekeeping, presenceKeeper, nats, db });
+      stopping ??= stopHerald(config, log, { ws, sio, grpc, http, metricsServer, housekeeping, presenceKeeper, nats, db });
       return stopping;
     },
   };
@@ -218,6 +251,7 @@ async function stopHerald(
   log: Logger,
   parts: {
     ws: WsEndpoint;
+    sio: SocketIoEndpoint | null;
     grpc: GrpcServer;
     http: HttpServer;
     metricsServer: HttpServer | null;
@@ -227,8 +261,9 @@ async function stopHerald(
     db: Knex;
   },
 ): Promise<void> {
-  const { ws, grpc, http, metricsServer, housekeeping, presenceKeeper, nats, db } = parts;
-  ws.drain();
+  const { ws, sio, grpc, http, metricsServer, housekeeping, presenceKeeper, nats, db } = parts;
+  ws.drain(); // closes the Socket.IO endpoint's sessions too (one hub)
+  sio?.stop();
   await grpc.stop(config.shutdownGraceMs);
   ws.stop();
   await http.stop();

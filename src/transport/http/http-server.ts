@@ -13,7 +13,9 @@ export type UpgradeRoute = (req: IncomingMessage, socket: Duplex, head: Buffer, 
 
 /**
  * The node's one public HTTP server: plain requests and upgrade requests are
- * routed by exact path (the query is ignored); any other path is answered 404
+ * routed by exact path (the query is ignored), then by path prefix (a prefix
+ * route, e.g. `/socket.io/`, takes every path that starts with it: exact
+ * routes win); any other path is answered 404
  * (`{"error":"not_found"}` for a request, an HTTP 404 line for an upgrade), an
  * upgrade target that is not a valid one 400. A route that throws or rejects is
  * logged; the client gets a 500 (`{"error":"internal"}`), or its socket is cut.
@@ -24,6 +26,8 @@ export class HttpServer {
   readonly #log: Logger;
   readonly #routes: ReadonlyMap<string, HttpRoute>;
   readonly #upgrades: ReadonlyMap<string, UpgradeRoute>;
+  readonly #prefixRoutes: ReadonlyArray<[string, HttpRoute]>;
+  readonly #prefixUpgrades: ReadonlyArray<[string, UpgradeRoute]>;
   readonly #server: Server;
 
   constructor(options: {
@@ -33,12 +37,17 @@ export class HttpServer {
     routes: Record<string, HttpRoute>;
     /** Without upgrade routes the server takes no upgrade requests at all (Node's default: the socket is cut). */
     upgrades?: Record<string, UpgradeRoute>;
+    /** Routes for every path starting with the key (which should end with `/`). */
+    prefixRoutes?: Record<string, HttpRoute>;
+    prefixUpgrades?: Record<string, UpgradeRoute>;
   }) {
     this.#host = options.host;
     this.#port = options.port;
     this.#log = options.log;
     this.#routes = new Map(Object.entries(options.routes));
     this.#upgrades = new Map(Object.entries(options.upgrades ?? {}));
+    this.#prefixRoutes = Object.entries(options.prefixRoutes ?? {});
+    this.#prefixUpgrades = Object.entries(options.prefixUpgrades ?? {});
     // Neither handler may reject: a client's request must never become an unhandled rejection.
     this.#server = createServer((req, res) =>
       this.#onRequest(req, res).catch((err: unknown) => {
@@ -47,7 +56,7 @@ export class HttpServer {
         res.end(JSON.stringify({ error: "internal" }));
       }),
     );
-    if (this.#upgrades.size > 0) {
+    if (this.#upgrades.size > 0 || this.#prefixUpgrades.length > 0) {
       this.#server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
         this.#onUpgrade(req, socket, head).catch((err: unknown) => {
           this.#log.error({ err }, "upgrade failed");
@@ -74,7 +83,8 @@ export class HttpServer {
   }
 
   async #onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const route = this.#routes.get((req.url ?? "/").split("?")[0]!);
+    const path = (req.url ?? "/").split("?")[0]!;
+    const route = this.#routes.get(path) ?? this.#prefixRoutes.find(([prefix]) => path.startsWith(prefix))?.[1];
     if (route) return route(req, res);
     res.writeHead(404, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: "not_found" }));
@@ -84,7 +94,7 @@ export class HttpServer {
     socket.on("error", () => {});
     const url = parseRequestTarget(req.url);
     if (url === null) return rejectUpgrade(socket, 400, "Bad Request");
-    const route = this.#upgrades.get(url.pathname);
+    const route = this.#upgrades.get(url.pathname) ?? this.#prefixUpgrades.find(([prefix]) => url.pathname.startsWith(prefix))?.[1];
     if (!route) return rejectUpgrade(socket, 404, "Not Found");
     return route(req, socket, head, url);
   }

@@ -1,0 +1,124 @@
+import type { Socket } from "socket.io";
+import { CloseCode, closeAction } from "../session/close-codes.js";
+import type { FrameTransport } from "../session/frame-transport.js";
+import type { FrameTranslator, Outgoing } from "./frame-events.js";
+
+/**
+ * Socket.IO keeps each emit's acknowledgement callback until the client calls
+ * it; a client that never acks would grow that map without end. The oldest
+ * are dropped beyond this many per socket (a late ack of one is then ignored).
+ */
+export const MAX_PENDING_ACKS = 10_000;
+
+/** A reply body of a request the bridge made (`{"<op>": {...}}` or `{"error": {...}}`). */
+export type ReplyBody = Record<string, unknown>;
+
+/** What the transport asks of its connection. */
+export interface TransportHooks {
+  /** The client acknowledged a `notification` event (its ack callback ran). */
+  acknowledged(notificationId: string): void;
+  /** The session's user ("" before authentication): `chat` is not sent for the user's own messages. */
+  userId(): string;
+  /** The server ended the connection's subscription to a room (`room.left`). */
+  roomLeft(roomId: string): void;
+}
+
+/**
+ * A Socket.IO socket as a session's `FrameTransport`: the native frames the
+ * `Session` sends become Socket.IO events (`FrameTranslator`), replies to the
+ * requests the bridge made for the client go to their waiters, and a close
+ * becomes a disconnect. Contracts:
+ * - `notification` events are emitted with an acknowledgement callback that
+ *   acks the notification (`TransportHooks.acknowledged`);
+ * - a close emits `herald:close` `{code, reason, reconnect}`, then, for a
+ *   code the client should reconnect after, closes the Engine.IO connection
+ *   (socket.io-client reconnects by itself and resumes); for a terminal code
+ *   it disconnects the namespace (socket.io-client does not reconnect);
+ * - liveness is Engine.IO's own ping/pong: the native heartbeat's `ping` is a
+ *   no-op and `alive` is always true;
+ * - `bufferedAmount` counts the bytes of frames not yet handed to the
+ *   transport (Engine.IO's write buffer: a polling client that does not poll)
+ *   plus the WebSocket's own buffer, so the slow-consumer bound holds;
+ * - at most `MAX_PENDING_ACKS` notifications per socket wait for their
+ *   acknowledgement (the oldest are forgotten beyond).
+ */
+export class SocketIoTransport implements FrameTransport {
+  readonly #socket: Socket;
+  readonly #translator: FrameTranslator;
+  readonly #hooks: TransportHooks;
+  readonly #waiters = new Map<number, (body: ReplyBody) => void>();
+  /** Socket.IO's own map of pending acknowledgement callbacks (a private field; absent: not bounded). */
+  readonly #pendingAcks: Map<number, unknown> | undefined;
+  #unflushed = 0;
+  #closed = false;
+
+  constructor(options: { socket: Socket; translator: FrameTranslator; hooks: TransportHooks }) {
+    this.#socket = options.socket;
+    this.#translator = options.translator;
+    this.#hooks = options.hooks;
+    const acks = (options.socket as unknown as { acks?: unknown }).acks;
+    this.#pendingAcks = acks instanceof Map ? acks : undefined;
+    this.#socket.conn.on("drain", () => (this.#unflushed = 0));
+  }
+
+  get alive(): boolean {
+    return true;
+  }
+
+  set alive(_value: boolean) {
+    // Engine.IO pings the client itself (pingInterval/pingTimeout).
+  }
+
+  get bufferedAmount(): number {
+    const ws = (this.#socket.conn.transport as unknown as { socket?: { bufferedAmount?: number } }).socket;
+    return this.#unflushed + (ws?.bufferedAmount ?? 0);
+  }
+
+  /** Waits for the reply to request `id` (the bridge's own request ids). */
+  expect(id: number, onReply: (body: ReplyBody) => void): void {
+    this.#waiters.set(id, onReply);
+  }
+
+  send(frame: string | Buffer): void {
+    if (this.#closed) return;
+    this.#unflushed += frame.length;
+    for (const out of this.#translator.translate(frame)) this.#emit(out);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#waiters.clear();
+    const reconnect = closeAction(code) === "reconnect";
+    this.#socket.emit("herald:close", { code, reason, reconnect });
+    if (!reconnect) this.#socket.disconnect();
+    // A slow consumer's backlog is dropped, not flushed.
+    else this.#socket.conn.close(code === CloseCode.slowConsumer);
+  }
+
+  terminate(): void {
+    this.#closed = true;
+    this.#waiters.clear();
+    this.#socket.conn.close(true);
+  }
+
+  ping(): void {}
+
+  #emit(out: Outgoing): void {
+    if (out.kind === "reply") {
+      const waiter = this.#waiters.get(out.id);
+      this.#waiters.delete(out.id);
+      waiter?.(out.body);
+      return;
+    }
+    if (out.senderId !== undefined && out.senderId === this.#hooks.userId()) return;
+    if (out.name === "room.left") this.#hooks.roomLeft((out.args[0] as { channelId: string }).channelId);
+    const ackId = out.ackId;
+    if (ackId === undefined) this.#socket.emit(out.name, ...out.args);
+    else {
+      this.#socket.emit(out.name, ...out.args, () => this.#hooks.acknowledged(ackId));
+      const acks = this.#pendingAcks;
+      if (acks !== undefined && acks.size > MAX_PENDING_ACKS) acks.delete(acks.keys().next().value!);
+    }
+  }
+}
