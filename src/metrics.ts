@@ -24,6 +24,11 @@ export class Metrics {
     help: "Open WebSocket connections (authenticated)",
     registers: [this.registry],
   });
+  readonly socketIoConnections = new Gauge({
+    name: "herald_socketio_connections",
+    help: "Open Socket.IO connections (authenticated)",
+    registers: [this.registry],
+  });
   readonly wsCloses = new Counter({
     name: "herald_ws_closes_total",
     help: "WebSocket closes initiated by the server, by close code",

@@ -90,8 +90,14 @@ export class SocketIoEndpoint {
       rateLimitPerSec: ws.rateLimitPerSec,
       rateBurst: ws.rateBurst,
       metrics: options.metrics,
-      attach: (c) => hub.attach(c),
-      detach: (c) => hub.detach(c),
+      attach: async (c) => {
+        await hub.attach(c);
+        options.metrics?.socketIoConnections.inc();
+      },
+      detach: (c) => {
+        hub.detach(c);
+        options.metrics?.socketIoConnections.dec();
+      },
     };
     this.#io = new Server(createServer(), {
       path: config.path,

@@ -177,6 +177,9 @@ describe("Socket.IO endpoint: seed 000 (Matcha), namespace /notifications", () =
     const [a, b] = sent.results.map((x) => x.notificationId);
     await native.waitNotifications(2);
     await r.wait("notification", 2);
+    const metrics = await (await fetch(`http://${host}/metrics`)).text();
+    assert.match(metrics, /herald_socketio_connections\{[^}]*\} [1-9]/, "Socket.IO sessions are counted");
+    assert.match(metrics, /herald_ws_connections\{[^}]*\} [1-9]/, "native ones apart");
     // Read on the native client: the Socket.IO client gets `notifications read`.
     await native.request({ markRead: { ids: [a] } });
     const [read] = await r.wait("notifications read");
