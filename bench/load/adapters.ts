@@ -14,9 +14,13 @@ export interface Stamp {
   i: number;
 }
 
-/** `room`: a Herald session that, once authenticated, joins one room and counts as up on the join reply. */
-export type AdapterName = "raw" | "socketio" | "herald" | "room";
-export const ADAPTERS: readonly AdapterName[] = ["raw", "socketio", "herald", "room"];
+/**
+ * `room`: a Herald session that, once authenticated, joins one room and counts as up on the join reply.
+ * `herald-socketio`: socket.io-client on Herald's Socket.IO endpoint (the URL names the namespace and
+ * carries the token), up on Herald's `session` event.
+ */
+export type AdapterName = "raw" | "socketio" | "herald" | "room" | "herald-socketio";
+export const ADAPTERS: readonly AdapterName[] = ["raw", "socketio", "herald", "room", "herald-socketio"];
 
 /** What a `room` client joins: `{"id":1,"join":{"roomId":...,"presence":...}}` after its session opens. */
 export interface RoomJoin {
@@ -81,6 +85,8 @@ export function stampsOf(msg: unknown): Stamp[] {
     roomEvent?: { event?: { message?: { content?: unknown } } };
   };
   if (m.notification && isStamp(m.notification.content)) return [m.notification.content];
+  // Herald's Socket.IO `notification` event: the seed's fields plus `content`.
+  if (isStamp((msg as { content?: unknown }).content)) return [(msg as { content: Stamp }).content];
   const roomContent = m.roomEvent?.event?.message?.content;
   if (roomContent !== undefined) return isStamp(roomContent) ? [roomContent] : [];
   if (Array.isArray(m.notifications)) return m.notifications.map((n) => n?.content).filter(isStamp);
@@ -165,7 +171,7 @@ function connectWs(spec: ClientSpec, h: Handlers, now: () => number, awaitSessio
 }
 
 /** The real socket.io-client (websocket transport only, one Manager per client: no multiplexing). */
-function connectSocketIo(spec: ClientSpec, h: Handlers, now: () => number): Promise<Connection> {
+function connectSocketIo(spec: ClientSpec, h: Handlers, now: () => number, upOn: "connect" | "session" = "connect"): Promise<Connection> {
   return new Promise((resolve, reject) => {
     const opts: Record<string, unknown> = {
       transports: ["websocket"],
@@ -183,7 +189,7 @@ function connectSocketIo(spec: ClientSpec, h: Handlers, now: () => number): Prom
       const stamps = stampsOf(payload);
       if (stamps.length) h.onStamps(recv, stamps);
     });
-    socket.once("connect", () => {
+    socket.once(upOn, () => {
       open = true;
       resolve({ close: () => socket.disconnect() });
     });
@@ -199,6 +205,7 @@ function connectSocketIo(spec: ClientSpec, h: Handlers, now: () => number): Prom
 
 export function connect(adapter: AdapterName, spec: ClientSpec, h: Handlers, now: () => number): Promise<Connection> {
   if (adapter === "socketio") return connectSocketIo(spec, h, now);
+  if (adapter === "herald-socketio") return connectSocketIo(spec, h, now, "session");
   if (adapter === "room" && !spec.room) return Promise.reject(new Error("the room adapter needs a room to join"));
   return connectWs(spec, h, now, adapter === "herald" || adapter === "room");
 }
