@@ -177,6 +177,8 @@ function socketIoEndpoint(
     verifier: new JwtVerifier(config.jwt),
     hub: ws.hub,
     roomHub: ws.roomHub,
+    admission: ws.admission,
+    reads: ws.reads,
     accepting: () => ws.accepting,
     log,
     metrics,

@@ -9,11 +9,11 @@ import type { ModerationService } from "../../domain/moderation-service.js";
 import type { RoomService } from "../../domain/room-service.js";
 import type { Metrics } from "../../metrics.js";
 import { parseRequestTarget, rejectUpgrade } from "../http/http-server.js";
-import { ReadBudget } from "../session/read-budget.js";
+import type { ReadBudget } from "../session/read-budget.js";
 import type { RoomHub } from "../session/room-hub.js";
 import type { SessionContext } from "../session/session-context.js";
 import type { ConnectionHub } from "../ws/connection-hub.js";
-import { ConnectionLimiter } from "../ws/connection-limiter.js";
+import type { ConnectionLimiter } from "../ws/connection-limiter.js";
 import { FrameTranslator } from "./frame-events.js";
 import { SocketIoConnection } from "./socketio-connection.js";
 
@@ -59,6 +59,9 @@ export class SocketIoEndpoint {
     /** The native endpoint's hubs: one set of sessions per node, whatever their transport. */
     hub: ConnectionHub;
     roomHub: RoomHub;
+    /** The native endpoint's admission buckets and read budget: one allowance per client, whichever endpoint it uses. */
+    admission: ConnectionLimiter;
+    reads: ReadBudget;
     /** False once the node drains. */
     accepting: () => boolean;
     log: Logger;
@@ -70,13 +73,9 @@ export class SocketIoEndpoint {
     this.#accepting = options.accepting;
     this.#log = options.log;
     this.#translator = new FrameTranslator(config);
-    this.#admission = new ConnectionLimiter({
-      perIp: { ratePerSec: ws.connectRatePerIp, burst: ws.connectBurstPerIp },
-      perUser: { ratePerSec: ws.connectRatePerUser, burst: ws.connectBurstPerUser },
-      maxUnauthenticated: ws.maxUnauthenticated,
-    });
+    this.#admission = options.admission;
     this.#ctx = {
-      reads: new ReadBudget({ bytesPerSec: ws.readBytesPerSec, burstBytes: ws.readBurstBytes }),
+      reads: options.reads,
       admitUser: (userId) => this.#admission.admitUser(userId),
       inbox: options.inbox,
       rooms: options.rooms,

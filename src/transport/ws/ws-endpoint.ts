@@ -41,7 +41,10 @@ export class WsEndpoint {
   readonly #verifier: JwtVerifier;
   readonly #wss: WebSocketServer;
   readonly #ctx: SessionContext;
-  readonly #admission: ConnectionLimiter;
+  /** New connections per address and per user, and the unauthenticated cap: the node's, shared with the Socket.IO endpoint. */
+  readonly admission: ConnectionLimiter;
+  /** The per-user budget of bytes read from the store, shared with the Socket.IO endpoint. */
+  readonly reads: ReadBudget;
   readonly #heartbeat: Heartbeat;
   /** Coalesces the frames of one loop turn per socket into one write. */
   readonly #batcher = new WriteBatcher();
@@ -75,14 +78,15 @@ export class WsEndpoint {
       log: options.log,
       membersAmong: (roomId, userIds) => options.rooms.membersAmong(roomId, userIds),
     });
-    this.#admission = new ConnectionLimiter({
+    this.reads = new ReadBudget({ bytesPerSec: config.readBytesPerSec, burstBytes: config.readBurstBytes });
+    this.admission = new ConnectionLimiter({
       perIp: { ratePerSec: config.connectRatePerIp, burst: config.connectBurstPerIp },
       perUser: { ratePerSec: config.connectRatePerUser, burst: config.connectBurstPerUser },
       maxUnauthenticated: config.maxUnauthenticated,
     });
     this.#ctx = {
-      reads: new ReadBudget({ bytesPerSec: config.readBytesPerSec, burstBytes: config.readBurstBytes }),
-      admitUser: (userId) => this.#admission.admitUser(userId),
+      reads: this.reads,
+      admitUser: (userId) => this.admission.admitUser(userId),
       inbox: options.inbox,
       rooms: options.rooms,
       roomHub: this.roomHub,
@@ -158,8 +162,8 @@ export class WsEndpoint {
   #admit(req: IncomingMessage, socket: Duplex): (() => void) | null {
     if (this.#draining) return refuse(socket, 503, "Service Unavailable");
     if (!this.#originAllowed(req.headers.origin)) return refuse(socket, 403, "Forbidden");
-    if (!this.#admission.admitIp(req.socket.remoteAddress ?? "")) return refuse(socket, 429, "Too Many Requests");
-    const releaseSlot = this.#admission.takeUnauthenticated();
+    if (!this.admission.admitIp(req.socket.remoteAddress ?? "")) return refuse(socket, 429, "Too Many Requests");
+    const releaseSlot = this.admission.takeUnauthenticated();
     if (releaseSlot === null) return refuse(socket, 503, "Service Unavailable");
     socket.once("close", releaseSlot);
     return releaseSlot;

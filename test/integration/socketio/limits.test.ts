@@ -229,3 +229,36 @@ describe("Socket.IO endpoint: disabled", () => {
     assert.equal(res.body, '{"error":"not_found"}');
   });
 });
+
+/** The admission limits are the node's, not each endpoint's. */
+describe("Socket.IO endpoint: the cap on unauthenticated connections is shared with the native endpoint", () => {
+  let h: TestHeraldWithDatabase;
+  const open: Array<{ close(): unknown }> = [];
+
+  beforeAll(async () => {
+    h = await startTestHeraldOnNewDatabase(POSTGRES, { HERALD_WS_MAX_UNAUTHENTICATED: "1", HERALD_WS_AUTH_TIMEOUT_MS: "30000" });
+  });
+  afterAll(async () => {
+    for (const c of open) await c.close();
+    await h?.stop();
+  });
+
+  test("a native connection waiting to authenticate holds the node's one slot: a Socket.IO client is refused", async () => {
+    const waiting = new TestClient(h.wsUrl);
+    open.push(waiting);
+    await waiting.opened;
+    const refused = io(`http://127.0.0.1:${h.httpPort}/notifications`, {
+      transports: ["websocket"],
+      forceNew: true,
+      reconnection: false,
+      auth: { token: `Bearer ${await devToken("eve")}` },
+    });
+    open.push({ close: () => refused.disconnect() });
+    // Either it is refused (`error`) or, were the cap the endpoint's own, its session opens.
+    const outcome = await new Promise<string>((resolve) => {
+      refused.once("error", (message: unknown) => resolve(String(message)));
+      refused.once("session", () => resolve("a session opened"));
+    });
+    assert.match(outcome, /too many unauthenticated connections/);
+  });
+});
