@@ -26,8 +26,11 @@ import { GrpcServer } from "./transport/grpc/grpc-server.js";
 import { notificationServiceHandlers } from "./transport/grpc/notification-service.js";
 import { JwtVerifier } from "./auth/jwt-verifier.js";
 import { healthRoutes } from "./transport/http/health-routes.js";
-import { HttpServer } from "./transport/http/http-server.js";
+import { type HttpRoute, HttpServer } from "./transport/http/http-server.js";
 import { metricsRoute } from "./transport/http/metrics-route.js";
+import { devTokenRoute, pageConfigRoute, staticRoutes } from "./transport/http/web-routes.js";
+import { mintToken } from "./auth/mint-token.js";
+import { fileURLToPath } from "node:url";
 import { SocketIoEndpoint } from "./transport/socketio/socketio-endpoint.js";
 import { WsEndpoint } from "./transport/ws/ws-endpoint.js";
 
@@ -147,12 +150,35 @@ function httpServers(
       }),
       // /metrics is on the public port only when it has no listener of its own.
       ...(config.metrics === null ? metricsRoute(metrics) : {}),
+      ...webRoutes(config),
     },
     upgrades: { [config.ws.path]: ws.upgrade },
     ...(sio ? { prefixRoutes: { [sio.path]: sio.request }, prefixUpgrades: { [sio.path]: sio.upgrade } } : {}),
   });
   const metricsServer = config.metrics && new HttpServer({ ...config.metrics, log, routes: metricsRoute(metrics) });
   return { http, metricsServer };
+}
+
+/** The directory `npm run build` writes the web app to (`dist/web`), from `src/` (tsx) or `dist/src/`. */
+const WEB_DIR = fileURLToPath(new URL(import.meta.url.includes("/dist/src/") ? "../web/" : "../dist/web/", import.meta.url));
+
+/**
+ * The web app at `/`, the page's `/config.json`, and, in development with an
+ * HMAC secret only, `POST /dev/token` (the page's login; absent in production).
+ */
+function webRoutes(config: Config): Record<string, HttpRoute> {
+  const secret = config.jwt.secret;
+  const alg = config.jwt.algorithms.find((a) => a.startsWith("HS"));
+  const dev = config.env === "development" && secret !== "" && alg !== undefined;
+  const mint = async (userId: string, ttlSec: number) => {
+    const token = await mintToken({ alg, secret, userId, ttlSec, issuer: config.jwt.issuer, audience: config.jwt.audience });
+    return { token, expiresAt: new Date((Math.floor(Date.now() / 1000) + ttlSec) * 1000) };
+  };
+  return {
+    ...staticRoutes(WEB_DIR),
+    ...pageConfigRoute({ mode: config.env, wsPath: config.ws.path }),
+    ...(dev ? devTokenRoute({ mint }) : {}),
+  };
 }
 
 /**

@@ -45,6 +45,8 @@ export interface RequestScope {
   send(frame: string | Buffer): void;
   /** The authenticate operation: the session's auth state machine (see `Session`). */
   authenticate(id: number, value: OpValue<"authenticate">): Promise<void>;
+  /** Verifies a new token of the session's user and moves the expiry to its `exp` (see `Session.refresh`). */
+  refresh(token: string): Promise<{ userId: string; expireTime: string }>;
 }
 
 /**

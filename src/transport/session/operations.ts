@@ -12,6 +12,7 @@ export const OPERATIONS: OperationTable = {
   authenticate: SESSION_OPERATIONS.authenticate,
   ...INBOX_OPERATIONS,
   ping: SESSION_OPERATIONS.ping,
+  refresh: SESSION_OPERATIONS.refresh,
   ...ROOM_OPERATIONS,
 };
 

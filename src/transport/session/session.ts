@@ -235,6 +235,22 @@ export class Session implements RequestScope {
     await this.#authDone;
   }
 
+  /**
+   * The refresh operation: a token that verifies and names this session's user
+   * replaces the current one; the expiry timer moves to its `exp` (earlier or
+   * later). A refused token (`unauthenticated`, or `permission_denied` for
+   * another user) changes nothing: the session stays open until its expiry.
+   */
+  async refresh(raw: string): Promise<{ userId: string; expireTime: string }> {
+    const token = await this.#ctx.verifier.verify(raw);
+    if (token.userId !== this.userId)
+      throw new HeraldError("permission_denied", "the token is for another user", { field: "refresh.token" });
+    if (this.state !== "open") throw new HeraldError("unavailable", "the session is closing");
+    this.#cancelExpiry();
+    this.#cancelExpiry = atDeadline(token.expiresAt, () => this.#expired());
+    return { userId: token.userId, expireTime: token.expiresAt.toISOString() };
+  }
+
   async #dispatch(id: number, op: ClientOp): Promise<string | null> {
     if (!OPERATIONS[op.$case].beforeAuth) {
       // Requests sent right after the upgrade (or the authenticate frame) wait for the session to be set up.

@@ -203,6 +203,12 @@ export interface ClientFrame {
     /** Round-trip check. */
     { $case: "ping"; value: PingRequest }
     | //
+    /**
+     * Replace the session's token with a fresh one (same user): the session
+     * stays open and takes the new token's expiry.
+     */
+    { $case: "refresh"; value: RefreshRequest }
+    | //
     /** Subscribe to a room (and resume it from a seq). */
     { $case: "join"; value: JoinRequest }
     | //
@@ -260,6 +266,9 @@ export interface ServerFrame {
     | //
     /** Reply to ping. */
     { $case: "ping"; value: PingResponse }
+    | //
+    /** Reply to refresh. */
+    { $case: "refresh"; value: RefreshResponse }
     | //
     /** Reply to join. */
     { $case: "join"; value: JoinResponse }
@@ -414,6 +423,25 @@ export interface PingRequest {
 export interface PingResponse {
   /** Server time when the ping was answered. */
   serverTime?: string | undefined;
+}
+
+/**
+ * RefreshRequest carries a new token for the open session, sent before the
+ * current one expires. A token that does not verify is refused
+ * (UNAUTHENTICATED), one for another user too (PERMISSION_DENIED); either way
+ * the session stays open with its current expiry.
+ */
+export interface RefreshRequest {
+  /** The new JWT, with the same `sub` as the session's. */
+  token: string;
+}
+
+/** RefreshResponse confirms the new token. */
+export interface RefreshResponse {
+  /** The session's user (unchanged). */
+  userId: string;
+  /** When the new token expires; the session closes then unless refreshed again. */
+  expireTime?: string | undefined;
 }
 
 /** Error describes why a request failed, or a problem not tied to a request. */
@@ -685,6 +713,9 @@ export const ClientFrame: MessageFns<ClientFrame> = {
       case "ping":
         PingRequest.encode(message.op.value, writer.uint32(130).fork()).join();
         break;
+      case "refresh":
+        RefreshRequest.encode(message.op.value, writer.uint32(138).fork()).join();
+        break;
       case "join":
         JoinRequest.encode(message.op.value, writer.uint32(322).fork()).join();
         break;
@@ -790,6 +821,14 @@ export const ClientFrame: MessageFns<ClientFrame> = {
             message.op = { $case: "ping", value: PingRequest.decode(reader, reader.uint32()) };
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.op = { $case: "refresh", value: RefreshRequest.decode(reader, reader.uint32()) };
+            continue;
+          }
           case 40: {
             if (tag !== 322) {
               break;
@@ -887,6 +926,8 @@ export const ClientFrame: MessageFns<ClientFrame> = {
         ? { $case: "unreadCount", value: UnreadCountRequest.fromJSON(object.unread_count) }
         : isSet(object.ping)
         ? { $case: "ping", value: PingRequest.fromJSON(object.ping) }
+        : isSet(object.refresh)
+        ? { $case: "refresh", value: RefreshRequest.fromJSON(object.refresh) }
         : isSet(object.join)
         ? { $case: "join", value: JoinRequest.fromJSON(object.join) }
         : isSet(object.leave)
@@ -930,6 +971,8 @@ export const ClientFrame: MessageFns<ClientFrame> = {
       obj.unreadCount = UnreadCountRequest.toJSON(message.op.value);
     } else if (message.op?.$case === "ping") {
       obj.ping = PingRequest.toJSON(message.op.value);
+    } else if (message.op?.$case === "refresh") {
+      obj.refresh = RefreshRequest.toJSON(message.op.value);
     } else if (message.op?.$case === "join") {
       obj.join = JoinRequest.toJSON(message.op.value);
     } else if (message.op?.$case === "leave") {
@@ -996,6 +1039,12 @@ export const ClientFrame: MessageFns<ClientFrame> = {
       case "ping": {
         if (object.op?.value !== undefined && object.op?.value !== null) {
           message.op = { $case: "ping", value: PingRequest.fromPartial(object.op.value) };
+        }
+        break;
+      }
+      case "refresh": {
+        if (object.op?.value !== undefined && object.op?.value !== null) {
+          message.op = { $case: "refresh", value: RefreshRequest.fromPartial(object.op.value) };
         }
         break;
       }
@@ -1082,6 +1131,9 @@ export const ServerFrame: MessageFns<ServerFrame> = {
         break;
       case "ping":
         PingResponse.encode(message.body.value, writer.uint32(130).fork()).join();
+        break;
+      case "refresh":
+        RefreshResponse.encode(message.body.value, writer.uint32(138).fork()).join();
         break;
       case "join":
         JoinResponse.encode(message.body.value, writer.uint32(322).fork()).join();
@@ -1210,6 +1262,14 @@ export const ServerFrame: MessageFns<ServerFrame> = {
             }
 
             message.body = { $case: "ping", value: PingResponse.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.body = { $case: "refresh", value: RefreshResponse.decode(reader, reader.uint32()) };
             continue;
           }
           case 40: {
@@ -1373,6 +1433,8 @@ export const ServerFrame: MessageFns<ServerFrame> = {
         ? { $case: "unreadCount", value: UnreadCountResponse.fromJSON(object.unread_count) }
         : isSet(object.ping)
         ? { $case: "ping", value: PingResponse.fromJSON(object.ping) }
+        : isSet(object.refresh)
+        ? { $case: "refresh", value: RefreshResponse.fromJSON(object.refresh) }
         : isSet(object.join)
         ? { $case: "join", value: JoinResponse.fromJSON(object.join) }
         : isSet(object.leave)
@@ -1442,6 +1504,8 @@ export const ServerFrame: MessageFns<ServerFrame> = {
       obj.unreadCount = UnreadCountResponse.toJSON(message.body.value);
     } else if (message.body?.$case === "ping") {
       obj.ping = PingResponse.toJSON(message.body.value);
+    } else if (message.body?.$case === "refresh") {
+      obj.refresh = RefreshResponse.toJSON(message.body.value);
     } else if (message.body?.$case === "join") {
       obj.join = JoinResponse.toJSON(message.body.value);
     } else if (message.body?.$case === "leave") {
@@ -1524,6 +1588,12 @@ export const ServerFrame: MessageFns<ServerFrame> = {
       case "ping": {
         if (object.body?.value !== undefined && object.body?.value !== null) {
           message.body = { $case: "ping", value: PingResponse.fromPartial(object.body.value) };
+        }
+        break;
+      }
+      case "refresh": {
+        if (object.body?.value !== undefined && object.body?.value !== null) {
+          message.body = { $case: "refresh", value: RefreshResponse.fromPartial(object.body.value) };
         }
         break;
       }
@@ -2680,6 +2750,166 @@ export const PingResponse: MessageFns<PingResponse> = {
   fromPartial<I extends Exact<DeepPartial<PingResponse>, I>>(object: I): PingResponse {
     const message = createBasePingResponse();
     message.serverTime = object.serverTime ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRefreshRequest(): RefreshRequest {
+  return { token: "" };
+}
+
+export const RefreshRequest: MessageFns<RefreshRequest> = {
+  encode(message: RefreshRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefreshRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefreshRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefreshRequest {
+    return { token: isSet(object.token) ? globalThis.String(object.token) : "" };
+  },
+
+  toJSON(message: RefreshRequest): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RefreshRequest>, I>>(base?: I): RefreshRequest {
+    return RefreshRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefreshRequest>, I>>(object: I): RefreshRequest {
+    const message = createBaseRefreshRequest();
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseRefreshResponse(): RefreshResponse {
+  return { userId: "", expireTime: undefined };
+}
+
+export const RefreshResponse: MessageFns<RefreshResponse> = {
+  encode(message: RefreshResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.expireTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.expireTime), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefreshResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefreshResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.expireTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefreshResponse {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      expireTime: isSet(object.expireTime)
+        ? globalThis.String(object.expireTime)
+        : isSet(object.expire_time)
+        ? globalThis.String(object.expire_time)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RefreshResponse): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.expireTime !== undefined) {
+      obj.expireTime = message.expireTime;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RefreshResponse>, I>>(base?: I): RefreshResponse {
+    return RefreshResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RefreshResponse>, I>>(object: I): RefreshResponse {
+    const message = createBaseRefreshResponse();
+    message.userId = object.userId ?? "";
+    message.expireTime = object.expireTime ?? undefined;
     return message;
   },
 };

@@ -2,9 +2,10 @@ import type { OperationTable } from "../operation.js";
 import { encodeFrame } from "../server-frames.js";
 
 /**
- * The operations of the session itself, allowed before authentication:
- * `authenticate` (the session's state machine, which sends its own reply)
- * and `ping` (a round-trip check).
+ * The operations of the session itself: `authenticate` (the session's state
+ * machine, which sends its own reply) and `ping` (a round-trip check), both
+ * allowed before authentication, and `refresh` (a new token for the open
+ * session).
  */
 export const SESSION_OPERATIONS = {
   authenticate: {
@@ -22,4 +23,10 @@ export const SESSION_OPERATIONS = {
       return encodeFrame(id, { $case: "ping", value: { serverTime: new Date().toISOString() } });
     },
   },
-} satisfies Pick<OperationTable, "authenticate" | "ping">;
+  refresh: {
+    fields: { token: "string" },
+    async handle(s, id, value) {
+      return encodeFrame(id, { $case: "refresh", value: await s.refresh(value.token) });
+    },
+  },
+} satisfies Pick<OperationTable, "authenticate" | "ping" | "refresh">;
