@@ -204,6 +204,16 @@ export class InboxService {
     return { lastSeq, unreadCount };
   }
 
+  /**
+   * Where a connection that names no resume point resumes when its protocol
+   * acknowledges deliveries (Socket.IO): after the newest acknowledged
+   * notification, or null (live only) when the user never acknowledged one.
+   */
+  async acknowledgedResumePoint(userId: string): Promise<number | null> {
+    const seq = await this.#store.lastAcknowledgedSeq(userId);
+    return seq > 0 ? seq : null;
+  }
+
   /** Stores and publishes a server-emitted system notification (code <= 0). */
   async emitSystem(userId: string, code: SystemCode, reason: string): Promise<string> {
     const now = new Date();

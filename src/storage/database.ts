@@ -6,6 +6,7 @@ import * as inbox from "./migrations/20261125120000_inbox.js";
 import * as bans from "./migrations/20261125120100_bans.js";
 import * as contents from "./migrations/20261204120000_notification_contents.js";
 import * as rooms from "./migrations/20261204130000_rooms.js";
+import * as ackedIndex from "./migrations/20261205090000_acked_index.js";
 import type { Logger } from "../domain/logger.js";
 import { DataDirLock } from "./data-dir-lock.js";
 import { stripSql } from "./db-errors.js";
@@ -102,6 +103,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   "20261125120100_bans": bans,
   "20261204120000_notification_contents": contents,
   "20261204130000_rooms": rooms,
+  "20261205090000_acked_index": ackedIndex,
 };
 
 /** Migrations are compiled in (no directory scan), so they work from tsx and any bundle. */

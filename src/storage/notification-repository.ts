@@ -145,6 +145,17 @@ export class NotificationRepository implements NotificationStore {
     return this.#read(() => this.#counters.last(this.#db, userId));
   }
 
+  async lastAcknowledgedSeq(userId: string): Promise<number> {
+    return this.#read(async () => {
+      const row = await this.#db("notifications")
+        .where("user_id", userId)
+        .whereNotNull("ack_at")
+        .max<{ m: string | number | null }>({ m: "seq" })
+        .first();
+      return Number(row?.m ?? 0);
+    });
+  }
+
   async purgeExpired(now: Date): Promise<number> {
     // In slices, so that a large backlog never runs into the statement timeout;
     // each slice then deletes the bodies no notification references any more.

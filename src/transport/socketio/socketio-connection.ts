@@ -167,7 +167,9 @@ export class SocketIoConnection {
         return this.#fail(toHeraldError(err), CloseCode.invalidToken);
       }
       if (this.#session.isClosed()) return;
-      this.#session.start({ token, resumeFrom: resume });
+      const from = resume ?? (await this.#ctx.inbox.acknowledgedResumePoint(token.userId));
+      if (this.#session.isClosed()) return;
+      this.#session.start({ token, resumeFrom: from });
       this.#auth = "open";
       ack?.({ userId: token.userId });
     })().catch((err: unknown) => {

@@ -164,6 +164,41 @@ describe("Socket.IO endpoint: seed 000 (Matcha), namespace /notifications", () =
     );
   });
 
+  test("resume without lastSeq: after the last acknowledged notification, exactly once; never acknowledged: live only", async () => {
+    const user = "matcha-fay";
+    const send = (subject: string) => h.rpc.sendNotifications({ notifications: [outgoing({ userIds: [user], code: 1, subject })] });
+    const first = track(io(`ws://${host}/api/notifications`, { auth: { token: `Bearer ${await devToken(user)}` }, forceNew: true }));
+    const got: any[] = [];
+    // The app acknowledges the first two only (it crashed before handling the third).
+    first.on("notification", (n, ack) => {
+      got.push(n);
+      if (n.seq <= 2) ack("Notification received");
+    });
+    const r1 = new Recorder(first);
+    await r1.wait("session");
+    assert.equal(r1.of("session")[0].last_seq, 0, "never acknowledged: starts live");
+    for (const subject of ["n1", "n2", "n3"]) await send(subject);
+    await waitFor(() => got.length === 3, { message: "three notifications" });
+    await waitFor(async () => (await listAll(h.rpc, user)).filter((x) => x.ackTime).length === 2, { message: "two acknowledged" });
+    first.disconnect();
+    await send("n4");
+
+    const again = track(io(`ws://${host}/api/notifications`, { auth: { token: `Bearer ${await devToken(user)}` }, forceNew: true }));
+    const r2 = new Recorder(again);
+    await r2.wait("notification", 2);
+    await send("n5");
+    await r2.wait("notification", 3);
+    await r2.request("herald", { ping: {} }); // a round trip after the last push: nothing else is on its way
+    assert.deepEqual(
+      r2.of("notification").map((n) => [n.seq, n.message]),
+      [
+        [3, "n3"],
+        [4, "n4"],
+        [5, "n5"],
+      ],
+    );
+  });
+
   test("a Socket.IO and a native client of one user both get every notification; read and delete are synced both ways", async () => {
     const user = "matcha-dora";
     const native = await TestClient.connect(`ws://${host}/ws`, user);
