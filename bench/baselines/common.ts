@@ -51,6 +51,27 @@ export function roomEnvelope(i: number, t: number): object {
   };
 }
 
+/**
+ * Seed 001's (MinChat's) `message` event data, as Herald's Socket.IO endpoint
+ * emits it for a backend's ephemeral room message (the same members and
+ * sizes): the stock Socket.IO server's push in the room benchmark over
+ * Socket.IO. `t` as in `envelope`.
+ */
+export function minChatMessage(i: number, t: number): object {
+  const time = new Date().toISOString();
+  return {
+    id: `01000000-0000-7000-8000-${String(Math.abs(i)).padStart(12, "0")}`,
+    channelId: "bench:room",
+    userId: null,
+    text: null,
+    content: { t, i },
+    tags: {},
+    seq: null,
+    createdAt: time,
+    updatedAt: time,
+  };
+}
+
 export interface BroadcastRequest {
   /** Messages to send, each to every client. */
   count: number;

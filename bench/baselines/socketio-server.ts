@@ -2,7 +2,9 @@
  * Baseline 2: Socket.IO 4, websocket transport only (no long-polling, no
  * compression). Every client joins one room; a broadcast is one
  * `io.to(room).emit("notification", payload)` (Socket.IO encodes the packet
- * once per broadcast). Same payload as the raw ws baseline. Control: ./common.ts.
+ * once per broadcast). Same payload as the raw ws baseline; with `--room-shape`
+ * the event is MinChat's `message` with the data Herald's Socket.IO endpoint
+ * emits for a room message (the room benchmark over Socket.IO). Control: ./common.ts.
  *
  *   node --import tsx bench/baselines/socketio-server.ts [--port N]  -> {"type":"ready","port":..,"controlPort":..}
  */
@@ -10,9 +12,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server } from "socket.io";
 import { nowMs } from "../lib/clock.js";
-import { envelope, portArg, ready, startControl } from "./common.js";
+import { envelope, minChatMessage, portArg, ready, startControl } from "./common.js";
 
 const ROOM = "all";
+const [event, payload] = process.argv.includes("--room-shape") ? ["message", minChatMessage] : ["notification", envelope];
 const server = http.createServer();
 const io = new Server(server, {
   transports: ["websocket"],
@@ -26,8 +29,8 @@ io.on("connection", (socket) => {
 
 const controlPort = await startControl({
   connections: () => io.sockets.adapter.rooms.get(ROOM)?.size ?? 0,
-  broadcastOne(i) {
-    io.to(ROOM).emit("notification", envelope(i, nowMs()));
+  broadcastOne(i, t) {
+    io.to(ROOM).emit(event, payload(i, t ?? nowMs()));
   },
 });
 await new Promise<void>((resolve) => server.listen({ port: portArg(), host: "127.0.0.1", backlog: 4096 }, resolve));

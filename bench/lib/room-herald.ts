@@ -31,6 +31,8 @@ export interface RoomRunOptions {
   persistent: boolean;
   /** Subscribers filter on `g` = user number mod this; messages carry `g` = i mod this (0: no filter). */
   filterGroups: number;
+  /** Subscribers on the native endpoint (default) or on the Socket.IO endpoint (MinChat's `room.join`). */
+  over?: "ws" | "socketio";
 }
 
 /** The churn run: --clients subscribers, churnWatchers of them asking for presence events. */
@@ -153,9 +155,11 @@ export async function runHeraldRoom(p: RoomRunOptions): Promise<SystemResult> {
   const call = (k: number, t: number) =>
     api.publish(roomMessages(ROOM, t, k * p.batch, Math.min(p.batch, p.messages - k * p.batch), persistent, p.filterGroups));
   try {
+    const sio = p.over === "socketio";
     return await measureDelivery({
       name: "Herald",
-      url: node.wsUrlTemplate,
+      adapter: sio ? "room-socketio" : "room",
+      url: sio ? `http://127.0.0.1:${node.httpPort}/?token={token}` : node.wsUrlTemplate,
       jwtSecret: node.jwtSecret,
       serverPid: node.pid,
       roomId: ROOM,

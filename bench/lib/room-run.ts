@@ -16,6 +16,8 @@ import { sleep } from "./clock.js";
 
 export interface DeliveryTarget {
   name: string;
+  /** How subscribers connect and join: natively (default) or on the Socket.IO endpoint. */
+  adapter?: "room" | "room-socketio";
   url: string;
   jwtSecret: string;
   serverPid: number;
@@ -35,7 +37,7 @@ export interface DeliveryTarget {
 export async function measureDelivery(t: DeliveryTarget): Promise<SystemResult> {
   const perClient = t.filterGroups > 0 ? Math.floor(t.messages / t.filterGroups) : t.messages;
   const fleet = await Fleet.start({
-    adapter: "room",
+    adapter: t.adapter ?? "room",
     room: { roomId: t.roomId, presence: false, filterGroups: t.filterGroups },
     url: t.url,
     clients: t.clients,

@@ -18,9 +18,11 @@ export interface Stamp {
  * `room`: a Herald session that, once authenticated, joins one room and counts as up on the join reply.
  * `herald-socketio`: socket.io-client on Herald's Socket.IO endpoint (the URL names the namespace and
  * carries the token), up on Herald's `session` event.
+ * `room-socketio`: socket.io-client on Herald's default (MinChat) namespace that, on `session`, emits
+ * `room.join {channelId}` and is up on its acknowledgement; stamps come in MinChat's `message` events.
  */
-export type AdapterName = "raw" | "socketio" | "herald" | "room" | "herald-socketio";
-export const ADAPTERS: readonly AdapterName[] = ["raw", "socketio", "herald", "room", "herald-socketio"];
+export type AdapterName = "raw" | "socketio" | "herald" | "room" | "herald-socketio" | "room-socketio";
+export const ADAPTERS: readonly AdapterName[] = ["raw", "socketio", "herald", "room", "herald-socketio", "room-socketio"];
 
 /** What a `room` client joins: `{"id":1,"join":{"roomId":...,"presence":...}}` after its session opens. */
 export interface RoomJoin {
@@ -171,7 +173,12 @@ function connectWs(spec: ClientSpec, h: Handlers, now: () => number, awaitSessio
 }
 
 /** The real socket.io-client (websocket transport only, one Manager per client: no multiplexing). */
-function connectSocketIo(spec: ClientSpec, h: Handlers, now: () => number, upOn: "connect" | "session" = "connect"): Promise<Connection> {
+function connectSocketIo(
+  spec: ClientSpec,
+  h: Handlers,
+  now: () => number,
+  upOn: "connect" | "session" | "room.join" = "connect",
+): Promise<Connection> {
   return new Promise((resolve, reject) => {
     const opts: Record<string, unknown> = {
       transports: ["websocket"],
@@ -184,15 +191,28 @@ function connectSocketIo(spec: ClientSpec, h: Handlers, now: () => number, upOn:
     if (spec.localAddress) opts.localAddress = spec.localAddress; // passed through to `ws`
     const socket = io(spec.url, opts as Partial<ManagerOptions & SocketOptions>);
     let open = false;
-    socket.on("notification", (payload: unknown) => {
+    const onStamped = (payload: unknown) => {
       const recv = now();
       const stamps = stampsOf(payload);
       if (stamps.length) h.onStamps(recv, stamps);
-    });
-    socket.once(upOn, () => {
+    };
+    // `notification` (scenario 1's pushes) and MinChat's `message` (room events, stock Socket.IO's --room-shape).
+    socket.on("notification", onStamped);
+    socket.on("message", onStamped);
+    const up = () => {
       open = true;
       resolve({ close: () => socket.disconnect() });
-    });
+    };
+    if (upOn !== "room.join") socket.once(upOn, up);
+    else
+      socket.once("session", () => {
+        socket.emit("room.join", { channelId: spec.room!.roomId }, (reply: { error?: { message?: string } }) => {
+          if (reply?.error) {
+            socket.close();
+            reject(new Error(`room.join refused: ${reply.error.message}`));
+          } else up();
+        });
+      });
     socket.once("connect_error", (err) => {
       socket.close();
       reject(err);
@@ -206,6 +226,10 @@ function connectSocketIo(spec: ClientSpec, h: Handlers, now: () => number, upOn:
 export function connect(adapter: AdapterName, spec: ClientSpec, h: Handlers, now: () => number): Promise<Connection> {
   if (adapter === "socketio") return connectSocketIo(spec, h, now);
   if (adapter === "herald-socketio") return connectSocketIo(spec, h, now, "session");
+  if (adapter === "room-socketio") {
+    if (!spec.room) return Promise.reject(new Error("the room-socketio adapter needs a room to join"));
+    return connectSocketIo(spec, h, now, "room.join");
+  }
   if (adapter === "room" && !spec.room) return Promise.reject(new Error("the room adapter needs a room to join"));
   return connectWs(spec, h, now, adapter === "herald" || adapter === "room");
 }

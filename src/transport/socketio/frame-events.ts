@@ -6,9 +6,12 @@
  * Cost: a frame is parsed once (`JSON.parse`) and mapped once per distinct
  * frame object: a room push's `Buffer` is shared by every subscriber of the
  * room (cached in a WeakMap), and a string frame sent to several sockets in a
- * row (a user's connections) hits a one-entry cache. Socket.IO then encodes
- * each emit for its socket.
+ * row (a user's connections) hits a one-entry cache. The events of a shared
+ * frame are also encoded once per namespace (`Outgoing.shared`); the others
+ * are encoded by Socket.IO for each socket (a notification's acknowledgement
+ * id is the socket's own).
  */
+import type { SharedPacket } from "./shared-packets.js";
 
 /** How the Matcha `notification` payload takes its `type` (config `HERALD_SOCKETIO_TYPE_*`). */
 export interface NotificationTypeMapping {
@@ -29,6 +32,12 @@ export type Outgoing =
       ackId?: string;
       /** A `chat` derived from a room message: not sent to its own sender. */
       senderId?: string;
+      /**
+       * Present on the events of a frame shared by many sockets (a room
+       * push): each namespace's encoding, filled by the first socket that
+       * emits it (`encodeShared`), written as is by the others.
+       */
+      shared?: Map<string, SharedPacket>;
     };
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed proto3 JSON of frames the session encoded; shapes are the generated ServerFrame's
@@ -69,6 +78,7 @@ export class FrameTranslator {
     let out = this.#buffers.get(frame);
     if (out === undefined) {
       out = this.#map(JSON.parse(frame.toString("utf8")) as Json);
+      for (const e of out) if (e.kind === "event") e.shared = new Map();
       this.#buffers.set(frame, out);
     }
     return out;

@@ -52,6 +52,8 @@ export class SocketIoConnection {
   /** Room id -> subscription id, for `room.leave`. */
   readonly #channels = new Map<string, string>();
   #auth: "none" | "pending" | "open" = "none";
+  /** MinChat's `chat` events were asked for (`room.user.join`, or credentials beside `room.join`). */
+  #chat = false;
   #authDone: Promise<void> = Promise.resolve();
   #authTimer: NodeJS.Timeout | undefined;
   #nextId = 0;
@@ -77,6 +79,7 @@ export class SocketIoConnection {
         acknowledged: (id) => this.#acknowledged(id),
         userId: () => this.#session.userId,
         roomLeft: (roomId) => this.#channels.delete(roomId),
+        wantsChat: () => this.#chat,
       },
     });
     this.#session = new Session({ transport: this.#transport, ctx: options.ctx, onAuthenticated: options.releaseSlot });
@@ -187,14 +190,17 @@ export class SocketIoConnection {
       if (typeof d !== "object" || Array.isArray(d)) throw HeraldError.invalid("room.user.join", "the event's payload must be an object");
       resume = d.lastSeq === undefined ? null : checkSeq("room.user.join.lastSeq", d.lastSeq);
       if (this.#auth !== "none") {
-        if (this.#auth === "open" && (d.channelUserId === undefined || d.channelUserId === this.#session.userId))
+        if (this.#auth === "open" && (d.channelUserId === undefined || d.channelUserId === this.#session.userId)) {
+          this.#chat = true;
           return ack?.({ userId: this.#session.userId });
+        }
         throw new HeraldError("failed_precondition", "already authenticated");
       }
       resolve = userResolver(d, this.#ctx.verifier, this.#publishableKeys);
     } catch (err) {
       return this.#answer(ack, { error: detail(toHeraldError(err)) });
     }
+    this.#chat = true;
     this.#authenticate(resolve, resume, ack);
   }
 

@@ -2,6 +2,7 @@ import type { Socket } from "socket.io";
 import { CloseCode, closeAction } from "../session/close-codes.js";
 import type { FrameTransport } from "../session/frame-transport.js";
 import type { FrameTranslator, Outgoing } from "./frame-events.js";
+import { encodeShared, writeShared } from "./shared-packets.js";
 
 /**
  * Socket.IO keeps each emit's acknowledgement callback until the client calls
@@ -21,6 +22,8 @@ export interface TransportHooks {
   userId(): string;
   /** The server ended the connection's subscription to a room (`room.left`). */
   roomLeft(roomId: string): void;
+  /** Whether the client asked for MinChat's `chat` events (it did `room.user.join`). */
+  wantsChat(): boolean;
 }
 
 /**
@@ -30,6 +33,9 @@ export interface TransportHooks {
  * becomes a disconnect. Contracts:
  * - `notification` events are emitted with an acknowledgement callback that
  *   acks the notification (`TransportHooks.acknowledged`);
+ * - the events of a room push are encoded once for all sockets of a
+ *   namespace and written as Socket.IO's own broadcast writes (`shared-packets.ts`);
+ * - `chat` goes only to a client that did `room.user.join`, never for its own message;
  * - a close emits `herald:close` `{code, reason, reconnect}`, then, for a
  *   code the client should reconnect after, closes the Engine.IO connection
  *   (socket.io-client reconnects by itself and resumes); for a terminal code
@@ -111,10 +117,15 @@ export class SocketIoTransport implements FrameTransport {
       waiter?.(out.body);
       return;
     }
-    if (out.senderId !== undefined && out.senderId === this.#hooks.userId()) return;
+    if (out.name === "chat" && (!this.#hooks.wantsChat() || out.senderId === this.#hooks.userId())) return;
     if (out.name === "room.left") this.#hooks.roomLeft((out.args[0] as { channelId: string }).channelId);
     const ackId = out.ackId;
-    if (ackId === undefined) this.#socket.emit(out.name, ...out.args);
+    if (out.shared !== undefined) {
+      const nsp = this.#socket.nsp;
+      let packet = out.shared.get(nsp.name);
+      if (packet === undefined) out.shared.set(nsp.name, (packet = encodeShared(nsp.server, nsp.name, out.name, out.args)));
+      writeShared(this.#socket, packet);
+    } else if (ackId === undefined) this.#socket.emit(out.name, ...out.args);
     else {
       this.#socket.emit(out.name, ...out.args, () => this.#hooks.acknowledged(ackId));
       const acks = this.#pendingAcks;

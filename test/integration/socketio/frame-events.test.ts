@@ -123,6 +123,6 @@ describe("native frames as Socket.IO events (FrameTranslator)", () => {
     assert.ok(del[0]!.kind === "event");
     assert.deepEqual([del[0]!.name, del[0]!.args[0]], ["message.delete", "m1"]);
     const typing = t.translate(Buffer.from(subscriptionPush("typingEvent", id, typingBody("team:1", "bob", true))));
-    assert.deepEqual(typing, [{ kind: "event", name: "typing.start", args: [{ userId: "bob", channelId: "team:1" }] }]);
+    assert.deepEqual(typing, [{ kind: "event", name: "typing.start", args: [{ userId: "bob", channelId: "team:1" }], shared: new Map() }]);
   });
 });

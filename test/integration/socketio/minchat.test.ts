@@ -113,6 +113,39 @@ describe("Socket.IO endpoint: seed 001 (MinChat), default namespace", () => {
     assert.equal(r.of("message").length, 1);
   });
 
+  test("one room message reaches WebSocket and long-polling clients alike; no `chat` without room.user.join", async () => {
+    await room("team:9", ["gil", "hal", "ivy"]);
+    const clients = await Promise.all(
+      [
+        ["gil", ["websocket"]],
+        ["hal", ["polling"]],
+      ].map(async ([user, transports]) => {
+        const socket = io(url, { transports: transports as string[], forceNew: true, auth: { token: await devToken(user as string) } });
+        sockets.push(socket);
+        const r = new Recorder(socket);
+        await r.wait("session");
+        await r.request("room.join", { channelId: "team:9" });
+        return r;
+      }),
+    );
+    const native = await TestClient.connect(`ws://127.0.0.1:${h.httpPort}/ws`, "ivy");
+    natives.push(native);
+    for (const text of ["one", "two"]) await native.request({ publish: { roomId: "team:9", content: { text } } });
+    for (const r of clients) {
+      const got = await r.wait("message", 2);
+      assert.deepEqual(
+        got.map((m) => [m.text, m.seq, m.userId, m.channelId]),
+        [
+          ["one", 1, "ivy", "team:9"],
+          ["two", 2, "ivy", "team:9"],
+        ],
+      );
+      await r.request("herald", { ping: {} }); // a round trip after the pushes: nothing else is on its way
+      assert.equal(r.of("chat").length, 0, "chat is for clients that did room.user.join");
+    }
+    assert.equal(clients[1]!.socket.io.engine.transport.name, "polling");
+  });
+
   test("MinChat's apiKey + channelUserId works only with a publishable key; a backend API key is refused", async () => {
     await room("team:4", ["erin"]);
     const { socket, r } = connect();
