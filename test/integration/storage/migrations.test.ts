@@ -5,7 +5,13 @@ import { migrateDownAll, migrateLatest, migrateStep, migrationStatus } from "../
 import { NotificationRepository } from "../../../src/storage/notification-repository.js";
 import { BACKENDS, POSTGRES, type TestDatabase } from "../../support/databases.js";
 
-const MIGRATIONS = ["20261125120000_inbox", "20261125120100_bans", "20261204120000_notification_contents", "20261204130000_rooms", "20261205090000_acked_index"];
+const MIGRATIONS = [
+  "20261125120000_inbox",
+  "20261125120100_bans",
+  "20261204120000_notification_contents",
+  "20261204130000_rooms",
+  "20261205090000_acked_index",
+];
 const TABLES = [
   "notifications",
   "user_counters",
