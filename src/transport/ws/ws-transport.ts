@@ -31,12 +31,15 @@ export class WsTransport implements FrameTransport {
   /**
    * A frame given as bytes is a push shared by many sockets (a room's
    * fan-out): it is held with the rest of this loop turn's (`WriteBatcher`).
-   * A string (a reply, an inbox push) is written at once, unless the socket
-   * is held already, where it joins the held frames in order.
+   * A string (a reply, an inbox push) is written at once unless the turn is
+   * a busy one (a fan-out to many users), or the socket is held already, where
+   * it joins the held frames in order.
    */
   send(frame: string | Buffer): void {
-    if (typeof frame === "string") this.#ws.send(frame);
-    else {
+    if (typeof frame === "string") {
+      if (!this.#batcher.mayWriteNow()) this.#batcher.hold(this.#socket);
+      this.#ws.send(frame);
+    } else {
       this.#batcher.hold(this.#socket);
       this.#ws.send(frame, TEXT);
     }

@@ -3,7 +3,7 @@ import net from "node:net";
 import { once } from "node:events";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { afterAll, beforeAll, test } from "vitest";
-import { WriteBatcher } from "../../../../src/transport/ws/write-batcher.js";
+import { BUSY_TURN_FRAMES, WriteBatcher } from "../../../../src/transport/ws/write-batcher.js";
 
 let server: net.Server;
 let client: net.Socket;
@@ -52,4 +52,13 @@ test("frames written to a socket in one turn are held together and on the wire, 
   assert.equal(client.writableCorked, 1);
   batcher.flush();
   assert.equal(client.writableCorked, 0);
+});
+
+test("a turn that has written BUSY_TURN_FRAMES frames at once is busy: the rest of the turn is held; the next turn starts afresh", async () => {
+  const batcher = new WriteBatcher();
+  const answers = Array.from({ length: BUSY_TURN_FRAMES + 3 }, () => batcher.mayWriteNow());
+  assert.equal(answers.filter(Boolean).length, BUSY_TURN_FRAMES);
+  assert.deepEqual(answers.slice(BUSY_TURN_FRAMES), [false, false, false]);
+  await nextTurn();
+  assert.equal(batcher.mayWriteNow(), true, "a new turn writes at once again");
 });
