@@ -1,3 +1,4 @@
+import { PreparedStatement } from "./prepared-statement.js";
 import type { Knex } from "knex";
 import type { InboxQuery, MarkReadTarget, Notification } from "../domain/notification.js";
 import type { NewNotification, NotificationStore, StoredOutcome } from "../domain/ports.js";
@@ -18,6 +19,9 @@ where c.id in (select value::uuid from json_array_elements_text(?::json))
 and not exists (select 1 from notifications n where n.content_id = c.id)`;
 
 /** Postgres and PGlite implementation of the inbox, through the same knex code. */
+/** The insert of a batch without idempotency keys, one autocommit statement, planned once per connection. */
+const INSERT_NO_KEYS = new PreparedStatement("herald_insert_batch_no_keys", INSERT_BATCH_NO_KEYS, 2);
+
 export class NotificationRepository implements NotificationStore {
   readonly #db: Knex;
   readonly #reads: ReadGate | undefined;
@@ -47,7 +51,7 @@ export class NotificationRepository implements NotificationStore {
     const p = buildInsertPayload(rows);
     type Row = { ord: number; id: string; seq: string; duplicate: boolean };
     const out = !p.hasKeys
-      ? await withDb(async () => (await this.#db.raw(INSERT_BATCH_NO_KEYS, [p.bodies, p.rows])).rows as Row[])
+      ? await withDb(() => INSERT_NO_KEYS.rows<Row>(this.#db, [p.bodies, p.rows]))
       : await withDb(() =>
           this.#db.transaction(async (trx) => {
             await trx.raw(LOCK_COUNTERS, [JSON.stringify(p.users)]);
