@@ -1,13 +1,8 @@
-import type { ServerResponse } from "node:http";
 import type { HttpRoute } from "./http-server.js";
+import { replyJson } from "./json-reply.js";
 
 /** A readiness answer is reused for this long: /readyz must not cost a query per request. */
 const READY_CACHE_MS = 1000;
-
-function replyJson(res: ServerResponse, status: number, body: object): void {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-}
 
 /**
  * `/healthz`: 200 while the process is up. `/readyz`: 200 while the node

@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { extname, join } from "node:path";
 import { HeraldError } from "../../domain/errors.js";
 import { checkUserId } from "../../domain/validate.js";
 import type { HttpRoute } from "./http-server.js";
+import { methodNotAllowed, replyJson } from "./json-reply.js";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -25,10 +26,8 @@ const DEV_TOKEN_TTL_SEC = 3600;
 const DEV_TOKEN_MAX_TTL_SEC = 86_400;
 const DEV_TOKEN_MAX_BODY = 1024;
 
-function replyJson(res: ServerResponse, status: number, body: object): void {
-  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
-  res.end(JSON.stringify(body));
-}
+/** Answers that no cache may keep (a token, the page's settings). */
+const NO_STORE = { "cache-control": "no-store" };
 
 /**
  * The web app's files: every regular file directly in `dir` (read once, at
@@ -48,10 +47,7 @@ export function staticRoutes(dir: string): Record<string, HttpRoute> {
     const body = readFileSync(join(dir, name));
     const type = CONTENT_TYPES[extname(name)]!;
     const route: HttpRoute = (req, res) => {
-      if (req.method !== "GET" && req.method !== "HEAD") {
-        res.writeHead(405, { allow: "GET, HEAD", "content-type": "application/json" });
-        return void res.end(JSON.stringify({ error: "method_not_allowed" }));
-      }
+      if (req.method !== "GET" && req.method !== "HEAD") return methodNotAllowed(res, "GET, HEAD");
       res.writeHead(200, {
         "content-type": type,
         "content-length": body.length,
@@ -74,7 +70,7 @@ export function staticRoutes(dir: string): Record<string, HttpRoute> {
  */
 export function pageConfigRoute(options: { mode: "development" | "production"; wsPath: string }): Record<string, HttpRoute> {
   const body = { mode: options.mode, wsPath: options.wsPath, devTokenPath: options.mode === "development" ? "/dev/token" : null };
-  return { "/config.json": (_req, res) => replyJson(res, 200, body) };
+  return { "/config.json": (_req, res) => replyJson(res, 200, body, NO_STORE) };
 }
 
 /**
@@ -88,19 +84,17 @@ export function devTokenRoute(options: {
 }): Record<string, HttpRoute> {
   return {
     "/dev/token": async (req, res) => {
-      if (req.method !== "POST") {
-        res.writeHead(405, { allow: "POST", "content-type": "application/json" });
-        return void res.end(JSON.stringify({ error: "method_not_allowed" }));
-      }
+      if (req.method !== "POST") return methodNotAllowed(res, "POST");
       const raw = await readBody(req, DEV_TOKEN_MAX_BODY);
-      if (raw === null) return replyJson(res, 413, { error: "resource_exhausted", message: `body over ${DEV_TOKEN_MAX_BODY} bytes` });
+      if (raw === null)
+        return replyJson(res, 413, { error: "resource_exhausted", message: `body over ${DEV_TOKEN_MAX_BODY} bytes` }, NO_STORE);
       try {
         const { userId, ttlSec } = parseDevTokenBody(raw);
         const { token, expiresAt } = await options.mint(userId, ttlSec);
-        replyJson(res, 200, { token, userId, expireTime: expiresAt.toISOString() });
+        replyJson(res, 200, { token, userId, expireTime: expiresAt.toISOString() }, NO_STORE);
       } catch (err) {
         if (!(err instanceof HeraldError)) throw err;
-        replyJson(res, 400, { error: err.code, field: err.field, message: err.message });
+        replyJson(res, 400, { error: err.code, field: err.field, message: err.message }, NO_STORE);
       }
     },
   };
