@@ -203,6 +203,7 @@ function socketIoEndpoint(
     verifier: new JwtVerifier(config.jwt),
     hub: ws.hub,
     roomHub: ws.roomHub,
+    batcher: ws.batcher,
     admission: ws.admission,
     reads: ws.reads,
     accepting: () => ws.accepting,

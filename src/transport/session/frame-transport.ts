@@ -1,3 +1,5 @@
+import type { Notification } from "../../domain/notification.js";
+
 /**
  * What a session needs from its connection: write a text frame, close with a
  * code. The only part that knows the socket library (`ws` today; a Socket.IO
@@ -12,6 +14,12 @@ export interface FrameTransport {
   alive: boolean;
   /** A text frame: a string, or its UTF-8 bytes (the same buffer may go to many transports; not modified). */
   send(frame: string | Buffer): void;
+  /**
+   * A notification push, for a transport that encodes notifications its own
+   * way (Socket.IO's `notification` event) rather than from the native frame;
+   * without it the session sends `notificationPush(n)`.
+   */
+  sendNotification?(n: Notification): void;
   /** Starts a close handshake with `code`; a peer that does not complete it is cut after 5 s. */
   close(code: number, reason: string): void;
   /** Cuts the connection at once. */

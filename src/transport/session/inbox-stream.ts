@@ -25,7 +25,7 @@ export function inboxStream(options: { session: Session; ctx: SessionContext; tr
     push: (n) => {
       if (session.inboxFilter !== null && !session.inboxFilter.test(notificationDocument(n))) return;
       ctx.metrics?.pushed.inc();
-      session.send(notificationPush(n));
+      session.pushNotification(n);
     },
     isClosed: cancelled,
     // Catch-up is paced by the user's read budget and by the client's drain.

@@ -19,7 +19,8 @@ export function errorFrame(id: number, err: HeraldError): string {
 const pushCache = new WeakMap<Notification, string>();
 const contentCache = new WeakMap<object, string>();
 
-function contentJson(content: Record<string, unknown>): string {
+/** `JSON.stringify(content)`, encoded once per content object (recipients of a broadcast share it). */
+export function contentJson(content: Record<string, unknown>): string {
   let text = contentCache.get(content);
   if (text === undefined) {
     text = JSON.stringify(content);

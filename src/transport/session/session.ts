@@ -19,7 +19,7 @@ import { RateLimiter } from "./rate-limiter.js";
 import type { ReadBudget } from "./read-budget.js";
 import { roomActivityPush } from "./room-frames.js";
 import { RoomSubscriptions } from "./room-subscriptions.js";
-import { encodeFrame, errorFrame, systemEventPush, systemNoticePush } from "./server-frames.js";
+import { encodeFrame, errorFrame, notificationPush, systemEventPush, systemNoticePush } from "./server-frames.js";
 import { PRE_AUTH_MAX_FRAME_BYTES, type PreAuthenticated, type SessionContext } from "./session-context.js";
 
 /**
@@ -104,12 +104,25 @@ export class Session implements RequestScope {
 
   /** Sends a text frame unless closed; closes a consumer whose unsent output passed the bound. */
   send(frame: string | Buffer): void {
-    if (this.state === "closed") return;
+    if (this.#mayWrite()) this.#transport.send(frame);
+  }
+
+  /** A notification push: its native frame, or the transport's own encoding (`FrameTransport.sendNotification`). */
+  pushNotification(n: Notification): void {
+    if (!this.#mayWrite()) return;
+    const transport = this.#transport;
+    if (transport.sendNotification !== undefined) transport.sendNotification(n);
+    else transport.send(notificationPush(n));
+  }
+
+  /** False once closed; a peer over the unsent-bytes bound is closed as a slow consumer first. */
+  #mayWrite(): boolean {
+    if (this.state === "closed") return false;
     if (this.#transport.bufferedAmount > this.#ctx.maxBufferedBytes) {
       this.close(CloseCode.slowConsumer, "slow consumer: too much unsent data");
-      return;
+      return false;
     }
-    this.#transport.send(frame);
+    return true;
   }
 
   /** Closes with a code; a peer that does not complete the close handshake is cut after 5 s. */

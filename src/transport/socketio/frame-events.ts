@@ -11,6 +11,8 @@
  * are encoded by Socket.IO for each socket (a notification's acknowledgement
  * id is the socket's own).
  */
+import type { Notification } from "../../domain/notification.js";
+import { contentJson } from "../session/server-frames.js";
 import type { SharedPacket } from "./shared-packets.js";
 
 /** How the Matcha `notification` payload takes its `type` (config `HERALD_SOCKETIO_TYPE_*`). */
@@ -56,6 +58,8 @@ export const INVALID_TOKEN_TEXT = "Invalid authentication token";
 export class FrameTranslator {
   readonly #types: NotificationTypeMapping;
   readonly #buffers = new WeakMap<Buffer, Outgoing[]>();
+  #lastNotification: Notification | null = null;
+  #lastNotificationJson = "";
   #lastText = "";
   #lastOut: Outgoing[] = [];
 
@@ -82,6 +86,21 @@ export class FrameTranslator {
       this.#buffers.set(frame, out);
     }
     return out;
+  }
+
+  /**
+   * The `notification` event's payload as JSON text, written from the domain
+   * notification (no native frame to parse): the text of
+   * `JSON.stringify(notificationPayload(...))` of its native frame. A
+   * one-entry cache serves a user's further sockets, which get the
+   * notification in a row.
+   */
+  notificationJson(n: Notification): string {
+    if (n !== this.#lastNotification) {
+      this.#lastNotificationJson = notificationPayloadJson(n, this.#types);
+      this.#lastNotification = n;
+    }
+    return this.#lastNotificationJson;
   }
 
   #map(f: Json): Outgoing[] {
@@ -157,6 +176,21 @@ export function notificationPayload(n: Json, types: NotificationTypeMapping): Js
   if (n.readTime) payload.read_time = n.readTime;
   if (n.expireTime) payload.expire_time = n.expireTime;
   return payload;
+}
+
+/** `notificationPayload` of a domain notification, as JSON text, written by hand (a property test holds the two together). */
+export function notificationPayloadJson(n: Notification, types: NotificationTypeMapping): string {
+  const content = n.content;
+  const fieldType = content[types.typeField];
+  const type = typeof fieldType === "string" ? fieldType : (types.typeByCode[n.code] ?? String(n.code));
+  const from = n.senderId !== "" ? n.senderId : typeof content.from === "string" ? content.from : null;
+  const message = typeof content.message === "string" ? content.message : n.subject;
+  let text = `{"type":${JSON.stringify(type)},"from":${JSON.stringify(from)},"timestamp":"${n.createdAt.toISOString()}"`;
+  text += `,"message":${JSON.stringify(message)},"notification_id":${JSON.stringify(n.id)},"seq":${n.seq === 0 ? "null" : n.seq}`;
+  text += `,"code":${n.code},"content":${contentJson(content)},"subject":${JSON.stringify(n.subject)},"persistent":${n.persistent}`;
+  if (n.readAt) text += `,"read_time":"${n.readAt.toISOString()}"`;
+  if (n.expireAt) text += `,"expire_time":"${n.expireAt.toISOString()}"`;
+  return `${text}}`;
 }
 
 /** MinChat's message data from a room message (and its event's seq). */

@@ -1,5 +1,5 @@
-import type { Server, Socket } from "socket.io";
-import WebSocket from "ws";
+import type { Server } from "socket.io";
+import * as ws from "ws";
 
 /** An event encoded once for every socket of a namespace: Socket.IO's packet and, for WebSocket clients, the frame. */
 export interface SharedPacket {
@@ -11,7 +11,8 @@ export interface SharedPacket {
 /** What `ws` offers (untyped in @types/ws): a whole frame built once. */
 type FrameBuilder = (data: Buffer, options: { readOnly: boolean; mask: boolean; rsv1: boolean; opcode: number; fin: boolean }) => Buffer[];
 
-const frameOf = (WebSocket as unknown as { Sender?: { frame?: FrameBuilder } }).Sender?.frame;
+// The module's named export (the default export, the WebSocket class, has no `Sender` under ESM).
+const frameOf = (ws as unknown as { Sender?: { frame?: FrameBuilder } }).Sender?.frame;
 
 /**
  * Encodes event `name(...args)` for namespace `nsp` the way Socket.IO's own
@@ -25,15 +26,4 @@ export function encodeShared(io: Server, nsp: string, name: string, args: unknow
   if (frameOf === undefined || packets.length !== 1 || typeof packets[0] !== "string") return { packets: packets as string[], opts: {} };
   const frame = frameOf(Buffer.from(`4${packets[0]}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
   return { packets: packets as string[], opts: { wsPreEncodedFrame: frame } };
-}
-
-/**
- * Writes an encoded packet to one socket, as Socket.IO's broadcast does
- * (`Client.writeToEngine`, which socket.io-adapter calls too); nothing once
- * the connection is no longer open.
- */
-export function writeShared(socket: Socket, shared: SharedPacket): void {
-  const client = socket.client as unknown as { conn: { readyState: string }; writeToEngine(p: string[], o: object): void };
-  if (client.conn.readyState !== "open") return;
-  client.writeToEngine(shared.packets, shared.opts);
 }

@@ -9,6 +9,7 @@ import { Session } from "../session/session.js";
 import type { SessionContext } from "../session/session-context.js";
 import * as events from "./client-events.js";
 import { handshakeResume, handshakeToken, userResolver } from "./credentials.js";
+import type { EngineWriter } from "./engine-writer.js";
 import type { FrameTranslator } from "./frame-events.js";
 import { type ReplyBody, SocketIoTransport } from "./socketio-transport.js";
 
@@ -64,6 +65,8 @@ export class SocketIoConnection {
     socket: Socket;
     ctx: SessionContext;
     translator: FrameTranslator;
+    /** The node's writer of Socket.IO packets (one per endpoint). */
+    writer: EngineWriter;
     publishableKeys: readonly string[];
     /** Gives back the node's unauthenticated slot (idempotent). */
     releaseSlot: () => void;
@@ -75,6 +78,7 @@ export class SocketIoConnection {
     this.#transport = new SocketIoTransport({
       socket: options.socket,
       translator: options.translator,
+      writer: options.writer,
       hooks: {
         acknowledged: (id) => this.#acknowledged(id),
         userId: () => this.#session.userId,

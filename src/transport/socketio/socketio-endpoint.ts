@@ -14,6 +14,8 @@ import type { RoomHub } from "../session/room-hub.js";
 import type { SessionContext } from "../session/session-context.js";
 import type { ConnectionHub } from "../ws/connection-hub.js";
 import type { ConnectionLimiter } from "../ws/connection-limiter.js";
+import type { WriteBatcher } from "../ws/write-batcher.js";
+import { EngineWriter } from "./engine-writer.js";
 import { FrameTranslator } from "./frame-events.js";
 import { SocketIoConnection } from "./socketio-connection.js";
 
@@ -45,6 +47,7 @@ export class SocketIoEndpoint {
   readonly #ctx: SessionContext;
   readonly #admission: ConnectionLimiter;
   readonly #translator: FrameTranslator;
+  readonly #writer: EngineWriter;
   readonly #accepting: () => boolean;
   readonly #log: Logger;
 
@@ -59,6 +62,8 @@ export class SocketIoEndpoint {
     /** The native endpoint's hubs: one set of sessions per node, whatever their transport. */
     hub: ConnectionHub;
     roomHub: RoomHub;
+    /** The native endpoint's write coalescing: one notion of a busy loop turn per node. */
+    batcher: WriteBatcher;
     /** The native endpoint's admission buckets and read budget: one allowance per client, whichever endpoint it uses. */
     admission: ConnectionLimiter;
     reads: ReadBudget;
@@ -73,6 +78,7 @@ export class SocketIoEndpoint {
     this.#accepting = options.accepting;
     this.#log = options.log;
     this.#translator = new FrameTranslator(config);
+    this.#writer = new EngineWriter({ batcher: options.batcher });
     this.#admission = options.admission;
     this.#ctx = {
       reads: options.reads,
@@ -171,6 +177,7 @@ export class SocketIoEndpoint {
         socket,
         ctx: this.#ctx,
         translator: this.#translator,
+        writer: this.#writer,
         publishableKeys: this.#config.publishableKeys,
         releaseSlot,
       }).start();

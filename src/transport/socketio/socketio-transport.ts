@@ -1,8 +1,14 @@
 import type { Socket } from "socket.io";
+import type { Notification } from "../../domain/notification.js";
 import { CloseCode, closeAction } from "../session/close-codes.js";
 import type { FrameTransport } from "../session/frame-transport.js";
+import { notificationPush } from "../session/server-frames.js";
+import type { EngineWriter } from "./engine-writer.js";
 import type { FrameTranslator, Outgoing } from "./frame-events.js";
-import { encodeShared, writeShared } from "./shared-packets.js";
+import { encodeShared } from "./shared-packets.js";
+
+/** Socket.IO's packet type of an event (socket.io-parser's `PacketType.EVENT`). */
+const EVENT = 2;
 
 /**
  * Socket.IO keeps each emit's acknowledgement callback until the client calls
@@ -34,7 +40,9 @@ export interface TransportHooks {
  * - `notification` events are emitted with an acknowledgement callback that
  *   acks the notification (`TransportHooks.acknowledged`);
  * - the events of a room push are encoded once for all sockets of a
- *   namespace and written as Socket.IO's own broadcast writes (`shared-packets.ts`);
+ *   namespace (`shared-packets.ts`); every event is written through the
+ *   node's `EngineWriter`: straight to the WebSocket, coalesced with the loop
+ *   turn's other frames, unless Engine.IO holds packets of its own;
  * - `chat` goes only to a client that did `room.user.join`, never for its own message;
  * - a close emits `herald:close` `{code, reason, reconnect}`, then, for a
  *   code the client should reconnect after, closes the Engine.IO connection
@@ -52,14 +60,16 @@ export class SocketIoTransport implements FrameTransport {
   readonly #socket: Socket;
   readonly #translator: FrameTranslator;
   readonly #hooks: TransportHooks;
+  readonly #writer: EngineWriter;
   readonly #waiters = new Map<number, (body: ReplyBody) => void>();
   /** Socket.IO's own map of pending acknowledgement callbacks (a private field; absent: not bounded). */
   readonly #pendingAcks: Map<number, unknown> | undefined;
   #unflushed = 0;
   #closed = false;
 
-  constructor(options: { socket: Socket; translator: FrameTranslator; hooks: TransportHooks }) {
+  constructor(options: { socket: Socket; translator: FrameTranslator; writer: EngineWriter; hooks: TransportHooks }) {
     this.#socket = options.socket;
+    this.#writer = options.writer;
     this.#translator = options.translator;
     this.#hooks = options.hooks;
     const acks = (options.socket as unknown as { acks?: unknown }).acks;
@@ -87,8 +97,21 @@ export class SocketIoTransport implements FrameTransport {
 
   send(frame: string | Buffer): void {
     if (this.#closed) return;
-    this.#unflushed += frame.length;
     for (const out of this.#translator.translate(frame)) this.#emit(out);
+  }
+
+  /**
+   * A notification as Matcha's `notification` event with an acknowledgement
+   * id, its packet written from the domain notification (no native frame
+   * parsed and re-encoded); the same packet Socket.IO's `emit` would encode.
+   */
+  sendNotification(n: Notification): void {
+    if (this.#closed) return;
+    if (this.#pendingAcks === undefined) return this.send(notificationPush(n));
+    const nsp = this.#socket.nsp.name;
+    const head = nsp === "/" ? "2" : `2${nsp},`;
+    const packet = `${head}${this.#awaitAck(n.id)}["notification",${this.#translator.notificationJson(n)}]`;
+    this.#unflushed += this.#writer.writePackets(this.#socket, [packet]);
   }
 
   close(code: number, reason: string): void {
@@ -119,17 +142,38 @@ export class SocketIoTransport implements FrameTransport {
     }
     if (out.name === "chat" && (!this.#hooks.wantsChat() || out.senderId === this.#hooks.userId())) return;
     if (out.name === "room.left") this.#hooks.roomLeft((out.args[0] as { channelId: string }).channelId);
-    const ackId = out.ackId;
+    const socket = this.#socket;
+    const nsp = socket.nsp;
     if (out.shared !== undefined) {
-      const nsp = this.#socket.nsp;
       let packet = out.shared.get(nsp.name);
       if (packet === undefined) out.shared.set(nsp.name, (packet = encodeShared(nsp.server, nsp.name, out.name, out.args)));
-      writeShared(this.#socket, packet);
-    } else if (ackId === undefined) this.#socket.emit(out.name, ...out.args);
-    else {
-      this.#socket.emit(out.name, ...out.args, () => this.#hooks.acknowledged(ackId));
-      const acks = this.#pendingAcks;
-      if (acks !== undefined && acks.size > MAX_PENDING_ACKS) acks.delete(acks.keys().next().value!);
+      this.#unflushed += this.#writer.writeShared(socket, packet);
+      return;
     }
+    const ackId = out.ackId;
+    if (ackId !== undefined && this.#pendingAcks === undefined) {
+      socket.emit(out.name, ...out.args, () => this.#hooks.acknowledged(ackId));
+      return;
+    }
+    const packet: { type: number; nsp: string; data: unknown[]; id?: number } = {
+      type: EVENT,
+      nsp: nsp.name,
+      data: [out.name, ...out.args],
+    };
+    if (ackId !== undefined) packet.id = this.#awaitAck(ackId);
+    this.#unflushed += this.#writer.writePackets(socket, nsp.server.encoder.encode(packet) as unknown[]);
+  }
+
+  /**
+   * Registers the acknowledgement of notification `notificationId` as
+   * Socket.IO's `emit` with a callback does (the namespace's next ack id, the
+   * callback in the socket's map; at most `MAX_PENDING_ACKS`); returns the ack id.
+   */
+  #awaitAck(notificationId: string): number {
+    const acks = this.#pendingAcks!;
+    const id = (this.#socket.nsp as unknown as { _ids: number })._ids++;
+    acks.set(id, () => this.#hooks.acknowledged(notificationId));
+    if (acks.size > MAX_PENDING_ACKS) acks.delete(acks.keys().next().value!);
+    return id;
   }
 }

@@ -46,8 +46,8 @@ export class WsEndpoint {
   /** The per-user budget of bytes read from the store, shared with the Socket.IO endpoint. */
   readonly reads: ReadBudget;
   readonly #heartbeat: Heartbeat;
-  /** Coalesces the frames of one loop turn per socket into one write. */
-  readonly #batcher = new WriteBatcher();
+  /** Coalesces the frames of one loop turn per socket into one write; shared with the Socket.IO endpoint. */
+  readonly batcher = new WriteBatcher();
   #draining = false;
 
   constructor(options: {
@@ -149,7 +149,7 @@ export class WsEndpoint {
         setTimeout(() => ws.terminate(), 5000).unref();
         return;
       }
-      wsSession({ ws, socket, batcher: this.#batcher, ctx: this.#ctx, onAuthenticated: releaseSlot }).start(pre);
+      wsSession({ ws, socket, batcher: this.batcher, ctx: this.#ctx, onAuthenticated: releaseSlot }).start(pre);
     });
   };
 

@@ -5,7 +5,9 @@ import { SystemCode } from "../../../src/domain/notification.js";
 import type { RoomEvent } from "../../../src/domain/room.js";
 import { roomEventPush, subscriptionIdMember, subscriptionPush, typingBody } from "../../../src/transport/session/room-frames.js";
 import { errorFrame, notificationPush, systemEventPush } from "../../../src/transport/session/server-frames.js";
+import { Server } from "socket.io";
 import { FrameTranslator } from "../../../src/transport/socketio/frame-events.js";
+import { encodeShared } from "../../../src/transport/socketio/shared-packets.js";
 
 /** The frames come from the native encoders themselves, so a change there that breaks the mapping fails here. */
 describe("native frames as Socket.IO events (FrameTranslator)", () => {
@@ -124,5 +126,17 @@ describe("native frames as Socket.IO events (FrameTranslator)", () => {
     assert.deepEqual([del[0]!.name, del[0]!.args[0]], ["message.delete", "m1"]);
     const typing = t.translate(Buffer.from(subscriptionPush("typingEvent", id, typingBody("team:1", "bob", true))));
     assert.deepEqual(typing, [{ kind: "event", name: "typing.start", args: [{ userId: "bob", channelId: "team:1" }], shared: new Map() }]);
+  });
+
+  test("a room event is encoded once per namespace, its WebSocket frame included", () => {
+    const shared = encodeShared(new Server(), "/", "message", [{ id: "m1", text: "hi" }]);
+    assert.deepEqual(shared.packets, ['2["message",{"id":"m1","text":"hi"}]']);
+    const frame = shared.opts.wsPreEncodedFrame;
+    assert.ok(frame !== undefined, "the frame is built once, not by each socket's send");
+    const bytes = Buffer.concat(frame);
+    const payload = Buffer.from('42["message",{"id":"m1","text":"hi"}]');
+    // FIN + text opcode, an unmasked 7-bit length, then the Engine.IO message packet as is.
+    assert.deepEqual([bytes[0], bytes[1]], [0x81, payload.length]);
+    assert.deepEqual(bytes.subarray(2), payload);
   });
 });

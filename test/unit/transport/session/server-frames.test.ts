@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { notificationToProto } from "../../../../src/codec/proto-convert.js";
 import type { Notification } from "../../../../src/domain/notification.js";
 import { notificationPush } from "../../../../src/transport/session/server-frames.js";
+import { notificationPayload, notificationPayloadJson } from "../../../../src/transport/socketio/frame-events.js";
 import { ServerFrame } from "../../../../gen/herald/gateway/v1/envelope.js";
 
 const date = fc.date({ min: new Date(0), max: new Date(4102444800000), noInvalidDate: true });
@@ -51,4 +52,26 @@ test("recipients of one broadcast share the content encoding but get their own f
   assert.notEqual(a, b);
   assert.deepEqual(JSON.parse(a).notification.content, content);
   assert.deepEqual(JSON.parse(b).notification.content, content);
+});
+
+test("Socket.IO's notification payload written from the domain is the one mapped from the push frame", () => {
+  const types = { typeField: "type", typeByCode: { 7: "comment", [-2]: "banned" } };
+  const matchaContent = fc.record(
+    {
+      type: fc.oneof(fc.string(), fc.integer()),
+      from: fc.oneof(fc.string(), fc.constant(null)),
+      message: fc.oneof(fc.string(), fc.boolean()),
+    },
+    { requiredKeys: [] },
+  );
+  const withMatchaFields = fc
+    .tuple(notification, matchaContent, fc.constantFrom(0, 7, -2))
+    .map(([n, extra, code]) => ({ ...n, code: n.code % 3 === 0 ? code : n.code, content: { ...n.content, ...extra } }));
+  fc.assert(
+    fc.property(withMatchaFields, (n) => {
+      const mapped = notificationPayload(JSON.parse(notificationPush(n)).notification, types);
+      assert.equal(notificationPayloadJson(n, types), JSON.stringify(mapped));
+    }),
+    { numRuns: 2000 },
+  );
 });
