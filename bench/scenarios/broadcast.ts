@@ -10,7 +10,10 @@
  * Options (flag or BENCH_<NAME> env): --clients, --messages (default 200,000 /
  * clients, at least 20), --rate (messages/s, 0 = as fast as possible), --warmup,
  * --client-procs, --source-addresses (how many 127.0.0.x to spread sockets over),
- * --systems (herald,raw,socketio), --herald-in-flight (concurrent RPCs), --repeat
+ * --systems (herald,raw,socketio; also herald-socketio, socketio-per-user),
+ * --publisher (server: a baseline makes and stamps its messages itself; backend:
+ * this process POSTs each, stamped before the call, --herald-in-flight
+ * outstanding, as Herald's backend calls), --herald-in-flight (concurrent RPCs), --repeat
  * (runs per system, interleaved; the median run by deliveries/s is reported),
  * --max-foreign / --retries (a run during which other work took more than this
  * share of the box's CPU is run again, up to --retries times; default 0.1, 2).
@@ -46,7 +49,8 @@ export interface BroadcastParams {
   /** ...at most this many times (the least disturbed run is kept). */
   retries: number;
   /** `herald-socketio`: Herald with its clients on its Socket.IO endpoint (beside the stock Socket.IO server). */
-  systems: ("herald" | "raw" | "socketio" | "herald-socketio")[];
+  /** `socketio-per-user`: the stock Socket.IO server emitting to each socket its own payload with an ack (`--per-user`). */
+  systems: ("herald" | "raw" | "socketio" | "herald-socketio" | "socketio-per-user")[];
   /** The frame the raw ws baseline pushes: shaped like Herald's notification push (default) or its room event push. */
   rawShape?: "notification" | "room";
   /**
@@ -78,6 +82,7 @@ export function broadcastParamsFromArgs(override: { clients?: number } = {}): Br
     maxForeign: numOpt("max-foreign", 0.1),
     retries: numOpt("retries", 2),
     systems: listOpt("systems", ["herald", "raw", "socketio"]) as BroadcastParams["systems"],
+    rawPublisher: listOpt("publisher", ["server"])[0] === "backend" ? "backend" : "server",
   };
 }
 
@@ -179,11 +184,16 @@ async function measure(t: Target, p: BroadcastParams): Promise<SystemResult> {
 }
 
 /** The raw ws and Socket.IO baselines: a server process with an HTTP control channel. */
-export async function runBaseline(kind: "raw" | "socketio", p: BroadcastParams): Promise<SystemResult> {
-  const name = kind === "raw" ? "raw ws" : "Socket.IO";
+export async function runBaseline(system: "raw" | "socketio" | "socketio-per-user", p: BroadcastParams): Promise<SystemResult> {
+  const kind = system === "raw" ? "raw" : "socketio";
+  const name = kind === "raw" ? "raw ws" : system === "socketio" ? "Socket.IO" : "Socket.IO per user";
   const server = spawnTs(kind === "raw" ? "bench/baselines/raw-ws-server.ts" : "bench/baselines/socketio-server.ts", {
     name: `${kind}-server`,
-    args: [...(p.rawShape === "room" ? ["--room-shape"] : []), ...(p.rawPgUrl ? ["--pg", p.rawPgUrl] : [])],
+    args: [
+      ...(p.rawShape === "room" ? ["--room-shape"] : []),
+      ...(p.rawPgUrl ? ["--pg", p.rawPgUrl] : []),
+      ...(system === "socketio-per-user" ? ["--per-user"] : []),
+    ],
     nodeFlags: ["--max-old-space-size=4096", ...(process.env.BENCH_RAW_NODE_FLAGS ?? "").split(" ").filter(Boolean)],
   });
   try {
@@ -320,7 +330,7 @@ export async function runBroadcast(p: BroadcastParams): Promise<ScenarioResult> 
     return r;
   };
   // Interleave the systems run by run, so slow drift in the box's noise hits them alike.
-  const order = (["herald", "herald-socketio", "raw", "socketio"] as const).filter((x) => p.systems.includes(x));
+  const order = (["herald", "herald-socketio", "raw", "socketio", "socketio-per-user"] as const).filter((x) => p.systems.includes(x));
   // `herald-socketio` takes Herald's place in the report (run it with `socketio` for the comparison).
   const heraldKey = runsHeraldOverSocketIo(p) ? "herald-socketio" : "herald";
   const runs = new Map<string, SystemResult[]>(order.map((x) => [x, []]));
