@@ -1,3 +1,4 @@
+import { createSecretKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createLocalJWKSet, errors, importSPKI, jwtVerify, type JWTVerifyGetKey, type CryptoKey, type KeyObject } from "jose";
 import { HeraldError } from "../domain/errors.js";
@@ -45,7 +46,9 @@ export class JwtVerifier {
       this.#key = importSPKI(pem, alg);
       // A key imported for one algorithm can verify the others of its family only if listed; pinning holds.
     } else if (options.secret) {
-      this.#key = new TextEncoder().encode(options.secret);
+      // A KeyObject: jose imports it as a CryptoKey once per algorithm and keeps it;
+      // raw bytes would be imported again on every verify.
+      this.#key = createSecretKey(Buffer.from(options.secret, "utf8"));
     } else {
       throw new Error("JwtVerifier needs a secret, a public key file or a JWKS file");
     }

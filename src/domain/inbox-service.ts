@@ -200,8 +200,7 @@ export class InboxService {
 
   /** What a new session starts from: the user's newest seq and unread count, read together. */
   async sessionState(userId: string): Promise<{ lastSeq: number; unreadCount: number }> {
-    const [lastSeq, unreadCount] = await Promise.all([this.#store.lastSeq(userId), this.#store.unreadCount(userId)]);
-    return { lastSeq, unreadCount };
+    return this.#store.sessionState(userId);
   }
 
   /**

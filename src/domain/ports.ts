@@ -46,6 +46,8 @@ export interface NotificationStore {
   ack(userId: string, ids: string[]): Promise<number>;
   unreadCount(userId: string): Promise<number>;
   lastSeq(userId: string): Promise<number>;
+  /** `lastSeq` and `unreadCount` of a user, read together (what a new connection starts from). */
+  sessionState(userId: string): Promise<{ lastSeq: number; unreadCount: number }>;
   /** The highest seq of the user's stored notifications that a client acknowledged; 0 if none. */
   lastAcknowledgedSeq(userId: string): Promise<number>;
   purgeExpired(now: Date): Promise<number>;

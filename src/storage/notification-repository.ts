@@ -149,6 +149,19 @@ export class NotificationRepository implements NotificationStore {
     return this.#read(() => this.#counters.last(this.#db, userId));
   }
 
+  async sessionState(userId: string): Promise<{ lastSeq: number; unreadCount: number }> {
+    return this.#read(async () => {
+      // One round trip for what every new connection reads.
+      const { rows } = await this.#db.raw<{ rows: { last_seq: string | number | null; unread: string | number }[] }>(
+        `select (select last_seq from user_counters where user_id = ?) as last_seq,
+                (select count(*) from notifications n where n.user_id = ? and n.read_at is null and ${NOT_EXPIRED}) as unread`,
+        [userId, userId],
+      );
+      const row = rows[0];
+      return { lastSeq: Number(row?.last_seq ?? 0), unreadCount: Number(row?.unread ?? 0) };
+    });
+  }
+
   async lastAcknowledgedSeq(userId: string): Promise<number> {
     return this.#read(async () => {
       const row = await this.#db("notifications")

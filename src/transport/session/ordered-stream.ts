@@ -71,10 +71,15 @@ export class OrderedStream<T extends Sequenced> {
     return this.#lastSeq;
   }
 
-  /** Starts delivery after `lastSeq`: catches up from the store, then merges what was queued. */
-  open(lastSeq: number): void {
+  /**
+   * Starts delivery after `lastSeq`: catches up from the store, then merges
+   * what was queued. `newest`: the store's newest seq, read after the
+   * consumer subscribed; from there on every item comes live, so a stream
+   * that starts there has nothing to read and merges its queue at once.
+   */
+  open(lastSeq: number, newest = Number.POSITIVE_INFINITY): void {
     this.#lastSeq = lastSeq;
-    void this.#catchUp();
+    void this.#catchUp(lastSeq >= newest);
   }
 
   /** Re-reads the store after the last seq pushed (after a fan-out outage); nothing while queueing. */
@@ -115,12 +120,15 @@ export class OrderedStream<T extends Sequenced> {
     this.#o.push(n);
   }
 
-  async #catchUp(): Promise<void> {
+  /** `skipRead`: the first round has nothing to read (see `open`); it only merges the queue. */
+  async #catchUp(skipRead = false): Promise<void> {
     this.#syncing = true;
     try {
-      for (;;) {
-        const fetchGen = this.#gen;
-        if (!(await this.#readPages())) return;
+      for (let first = true; ; first = false) {
+        const skip = first && skipRead;
+        // Without a read, no queued item's gap was vouched for by one (gen 0: none).
+        const fetchGen = skip ? 0 : this.#gen;
+        if (!skip && !(await this.#readPages())) return;
         if (this.#mergeQueue(fetchGen)) break;
       }
       this.#syncing = false;

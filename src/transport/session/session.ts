@@ -327,7 +327,7 @@ export class Session implements RequestScope {
         lastSeq: String(lastSeq),
       };
       this.send(encodeFrame(replyId, { $case: "authenticate", value }));
-      this.#stream.open(from);
+      this.#stream.open(from, lastSeq);
     } catch (err) {
       const e = toHeraldError(err);
       if (e.code === "internal") this.#ctx.log.error({ err, session: this.sessionId }, "session setup failed");

@@ -158,3 +158,20 @@ test("ordered stream: a skip inside a run the caller vouches for (runFrom) is no
   assert.deepEqual(g.pushed, [1, 2, 5]);
   assert.deepEqual(g.reads, [0]);
 });
+
+test("ordered stream: opened at the store's newest seq it reads nothing; a gap queued meanwhile is still filled from the store", async () => {
+  const h = harness([1, 2, 3]);
+  h.stream.offer(note(4));
+  h.stream.open(3, 3);
+  await settle();
+  assert.deepEqual(h.pushed, [4], "the queued next seq, no read");
+  assert.deepEqual(h.reads, []);
+
+  // 5 and 6 were committed after the newest seq was read; only 6's publish arrived before open.
+  const g = harness([1, 2, 3, 4, 5, 6]);
+  g.stream.offer(note(6));
+  g.stream.open(4, 4);
+  await settle();
+  assert.deepEqual(g.pushed, [5, 6], "the gap before a queued item is read, not skipped");
+  assert.deepEqual(g.reads, [4]);
+});
