@@ -101,6 +101,13 @@ describe("Socket.IO endpoint: seed 000 (Matcha), namespace /notifications", () =
     });
     // With a callback, the client gets the native reply's value.
     assert.deepEqual(await r.request("ack notification", { notification_id: id }), {});
+    // The ack callback of a packet written straight to the WebSocket (no Engine.IO queue) acks too.
+    socket.on("notification", (_data, ack) => ack("ok"));
+    const second = await h.rpc.sendNotifications({ notifications: [outgoing({ userIds: ["matcha-bob"], code: 2 })] });
+    const secondId = second.results[0]!.notificationId;
+    await waitFor(async () => (await listAll(h.rpc, "matcha-bob")).find((x) => x.id === secondId && x.ackTime), {
+      message: "ack_time set through the acknowledgement callback",
+    });
   });
 
   test("long-polling alone works (no upgrade): notifications arrive and are acked", async () => {
