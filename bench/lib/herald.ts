@@ -63,6 +63,8 @@ export interface HeraldNodeOptions {
    * and left for the caller to drop. Without it each node gets its own scratch database.
    */
   db?: ScratchDb;
+  /** Run on the embedded PGlite in this (new, empty) directory instead of a scratch Postgres database; the caller removes it. */
+  embeddedDir?: string;
   /** Raise the node's open-files limit (see SpawnOptions.ulimitNofile). */
   ulimitNofile?: number;
 }
@@ -80,7 +82,7 @@ export async function startHeraldNode(options: HeraldNodeOptions = { label: "her
 
 async function startOnce(options: HeraldNodeOptions): Promise<HeraldNode> {
   const ownDb = options.db === undefined;
-  const db = options.db ?? (await createScratchDb());
+  const db = options.db ?? (options.embeddedDir !== undefined ? embeddedDb(options.embeddedDir) : await createScratchDb());
   const [grpcPort, httpPort] = [await freePort(), await freePort()];
   const jwtSecret = randomBytes(24).toString("hex"); // 48 chars
   const apiKey = `bench-${randomBytes(12).toString("hex")}`;
@@ -96,7 +98,9 @@ async function startOnce(options: HeraldNodeOptions): Promise<HeraldNode> {
       HERALD_GRPC_PORT: String(grpcPort),
       HERALD_HTTP_PORT: String(httpPort),
       HERALD_WS_PATH: "/ws",
+      // An embedded node: no DATABASE_URL, PGlite on HERALD_DATA_DIR (Herald's default when unconfigured).
       DATABASE_URL: db.url,
+      ...(options.embeddedDir !== undefined ? { HERALD_DATA_DIR: options.embeddedDir } : {}),
       HERALD_JWT_SECRET: jwtSecret,
       HERALD_API_KEYS: apiKey,
       HERALD_LOG_LEVEL: "info",
@@ -181,4 +185,9 @@ export function oneLine(err: unknown): string {
     .map((l) => l.trim())
     .filter(Boolean);
   return lines.length > 1 ? `${lines[0]} (${lines[lines.length - 1]})` : (lines[0] ?? err.name);
+}
+
+/** The `db` of an embedded node: no URL (Herald then opens PGlite on its data directory, which the caller removes). */
+function embeddedDb(dir: string): ScratchDb {
+  return { name: `pglite:${dir}`, url: "", drop: async () => {} };
 }

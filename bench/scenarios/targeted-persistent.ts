@@ -13,8 +13,12 @@
  * --batch (rows per batch / notifications per RPC), --in-flight, --users,
  * --unary-rows, --unary-in-flight, --systems (herald,pg), --warmup-batches.
  */
+import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { runIfMain, listOpt, numOpt } from "../lib/args.js";
 import { nowMs, sleep } from "../lib/clock.js";
 import { Fleet, type FleetSummary } from "../lib/fleet.js";
@@ -41,6 +45,8 @@ export interface TargetedParams {
   clientProcs: number;
   sourceAddresses: number;
   systems: ("herald" | "pg")[];
+  /** Herald's database: a scratch Postgres database, or the embedded PGlite default (`--database pglite`). */
+  database: "postgres" | "pglite";
 }
 
 export function targetedParamsFromArgs(): TargetedParams {
@@ -56,6 +62,7 @@ export function targetedParamsFromArgs(): TargetedParams {
     clientProcs: numOpt("client-procs", 1),
     sourceAddresses: numOpt("source-addresses", Math.max(1, Math.ceil(users / 5_000))),
     systems: listOpt("systems", ["herald", "pg"]) as TargetedParams["systems"],
+    database: listOpt("database", ["postgres"])[0] === "pglite" ? "pglite" : "postgres",
   };
 }
 
@@ -151,11 +158,39 @@ export function batchParams(first: number, count: number, users: number): unknow
   return [ids, userIds, codes, subjects, contents, created];
 }
 
+const GAPS_SQL =
+  "select count(*) as gaps from (select user_id from notifications group by user_id having max(seq) <> count(*) or min(seq) <> 1) x";
+
 export async function countGaps(pool: pg.Pool): Promise<number> {
-  const r = await pool.query<{ gaps: string }>(
-    "select count(*) as gaps from (select user_id from notifications group by user_id having max(seq) <> count(*) or min(seq) <> 1) x",
-  );
+  const r = await pool.query<{ gaps: string }>(GAPS_SQL);
   return Number(r.rows[0]!.gaps);
+}
+
+/** Seq gaps and rows stored, read from Herald's Postgres database. */
+async function checkPostgres(url: string): Promise<{ gaps: number; stored: number }> {
+  const check = new pg.Pool({ connectionString: url, max: 1 });
+  check.on("error", () => undefined);
+  try {
+    const gaps = await countGaps(check);
+    const stored = Number((await check.query<{ n: string }>("select count(*) as n from notifications")).rows[0]!.n);
+    return { gaps, stored };
+  } finally {
+    await check.end();
+  }
+}
+
+/** The same from an embedded node's PGlite directory, opened here once the node has stopped (then removed). */
+async function checkEmbedded(node: HeraldNode, dir: string): Promise<{ gaps: number; stored: number }> {
+  await node.stop();
+  const db = new PGlite(dir);
+  try {
+    const gaps = Number((await db.query<{ gaps: number }>(GAPS_SQL)).rows[0]!.gaps);
+    const stored = Number((await db.query<{ n: number }>("select count(*) as n from notifications")).rows[0]!.n);
+    return { gaps, stored };
+  } finally {
+    await db.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 export async function runPgBaseline(p: TargetedParams): Promise<SystemResult> {
@@ -263,9 +298,11 @@ export async function runPgBaseline(p: TargetedParams): Promise<SystemResult> {
 export async function runHeraldTargeted(p: TargetedParams): Promise<SystemResult> {
   const name = "Herald";
   let node: HeraldNode;
+  const embeddedDir = p.database === "pglite" ? await mkdtemp(path.join(os.tmpdir(), "herald-bench-pglite-")) : undefined;
   try {
-    node = await startHeraldNode({ label: "herald", nodeFlags: ["--max-old-space-size=4096"] });
+    node = await startHeraldNode({ label: "herald", nodeFlags: ["--max-old-space-size=4096"], embeddedDir });
   } catch (err) {
+    if (embeddedDir !== undefined) await rm(embeddedDir, { recursive: true, force: true });
     return { name, status: "skipped", note: `Herald did not start: ${oneLine(err)}`, figures: {} };
   }
   let fleet: Fleet | undefined;
@@ -346,18 +383,13 @@ export async function runHeraldTargeted(p: TargetedParams): Promise<SystemResult
     let unaryDelivered: FleetSummary | undefined;
     if (fleet && Math.floor(p.unaryRows / p.users) > 0) unaryDelivered = await fleet.results(Math.max(20_000, 5 * (u.endMs - u.startMs)));
 
-    // Check storage straight from Herald's database.
-    const check = new pg.Pool({ connectionString: node.db.url, max: 1 });
-    check.on("error", () => undefined);
+    // Check storage straight from Herald's database (PGlite: once the node has stopped and let go of its directory).
     let gaps = Number.NaN;
     let stored = Number.NaN;
     try {
-      gaps = await countGaps(check);
-      stored = Number((await check.query<{ n: string }>("select count(*) as n from notifications")).rows[0]!.n);
+      ({ gaps, stored } = embeddedDir !== undefined ? await checkEmbedded(node, embeddedDir) : await checkPostgres(node.db.url));
     } catch (err) {
       notes.push(`could not read Herald's tables: ${err instanceof Error ? err.message : String(err)}`);
-    } finally {
-      await check.end();
     }
     if (stored !== g) notes.push(`stored ${stored} rows, sent ${g}`);
 
@@ -459,8 +491,8 @@ export async function runTargeted(p: TargetedParams): Promise<ScenarioResult> {
   const machine = machineInfo();
   machine.postgres = await postgresVersion();
   const result: ScenarioResult = {
-    scenario: "targeted-persistent",
-    title: `Targeted persistent: ${p.rows.toLocaleString("en-US")} notifications to ${p.users.toLocaleString("en-US")} users, batches of ${p.batch.toLocaleString("en-US")}`,
+    scenario: p.database === "pglite" ? "targeted-persistent-pglite" : "targeted-persistent",
+    title: `Targeted persistent${p.database === "pglite" ? " (Herald on the embedded PGlite)" : ""}: ${p.rows.toLocaleString("en-US")} notifications to ${p.users.toLocaleString("en-US")} users, batches of ${p.batch.toLocaleString("en-US")}`,
     startedAt: started.toISOString(),
     durationSec: Math.round((nowMs() - t0) / 100) / 10,
     machine,
